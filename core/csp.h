@@ -1,0 +1,134 @@
+/*
+ * csp: the C<->Lua bridge for CSP scripts. Loads one script into its own
+ * lua_State (own memory budget, own globals), validates the table it returns,
+ * and calls its verbs under one protected call with a traceback handler, an
+ * instruction/time limit and a memory cap. Everything a CSP can do wrong
+ * (raise, loop, eat memory, return garbage) becomes a DM status here and the
+ * state stays usable. Uses lua_host (states, limits) and lua_dm (the dm.*
+ * API); used by tree.
+ *
+ * The contract a script fulfils (the SDK's `require "dm.csp"` builds it from
+ * a declaration; a script may also write it by hand). The script returns:
+ *
+ *   {
+ *     mount    = "./Vendor/X" | { "./DMAcc", "./SyncML/DMAcc" },
+ *     stat     = function(ctx, path) -> nil | info        (optional)
+ *     get      = function(ctx, path) -> value [, format [, type]]
+ *                                     | { child, ... }    (interior node)
+ *     add      = function(ctx, path, value, format, type)
+ *     replace  = function(ctx, path, value, format, type)
+ *     delete   = function(ctx, path)
+ *     exec     = function(ctx, path, data, correlator)
+ *     begin, commit, rollback = function(ctx)            (optional, Atomic)
+ *     flush    = function(ctx)       (optional: persist buffered state; the
+ *                                     core calls it after every message and
+ *                                     at the end of a `luadm tree` command)
+ *   }
+ *
+ * path is relative to the mount, segments decoded (UTF-8) and joined by "/";
+ * "" is the mount's own node. info = { format = "chr"|"int"|"bool"|"bin"|
+ * "b64"|"float"|"date"|"time"|"xml"|"null"|"node", type = MIME type,
+ * access = "Get Replace ..." (the OMA access types the node allows; absent =
+ * all), acl = default OMA ACL string, size = number, title = string,
+ * description = string }. Without stat, a node exists when get succeeds.
+ * For add of an interior node value is nil and format is "node".
+ * value is a Lua string (a large object may later arrive as a luadm.Blob).
+ *
+ * Results of add/replace/delete/exec: nothing or true -> 200; a number ->
+ * that status (e.g. 202 when finishing asynchronously); nil, status, message
+ * -> that status; error({status = 404, message = "..."}) -> that status;
+ * any other error -> 500 with the traceback logged.
+ *
+ * ctx = { scope = "device"|"user", server_id = string|nil, session_id =
+ * string|nil, cmd = "Get"|"Add"|..., uri = the URI as the server sent it,
+ * mount = the mount path, log = function(ctx, level, message) }.
+ */
+#ifndef LUADM_CSP_H
+#define LUADM_CSP_H
+
+#include <stddef.h>
+
+#include "uri.h"
+
+struct config;
+
+/* Who asks, for ctx. Strings are borrowed for the call. */
+struct csp_ctx {
+	enum dm_scope	 scope;
+	const char	*server_id;	/* NULL for the local administrator */
+	const char	*session_id;	/* NULL outside a session */
+	const char	*uri;		/* the URI as received */
+};
+
+/* A value in or out of a CSP. All strings malloc'd; free with csp_value_free. */
+struct csp_value {
+	char	*data;		/* leaf value bytes (NUL-terminated), or NULL */
+	size_t	 len;
+	char	*format;	/* "chr", "node", ...; NULL = unknown */
+	char	*type;		/* MIME type or NULL */
+	char	**children;	/* interior node: decoded child names */
+	size_t	 nchildren;
+};
+
+/* Node metadata from stat. Strings malloc'd; free with csp_info_free. */
+struct csp_info {
+	char	*format;	/* "node" for interior nodes */
+	char	*type;
+	char	*access;	/* NULL = all access types */
+	char	*acl;		/* default ACL or NULL */
+	char	*title;
+	char	*description;
+	long long size;		/* -1 when unknown */
+};
+
+struct csp;
+
+/*
+ * Loads the script at path (text only, never bytecode) into a new state.
+ * Returns a csp in any case unless out of memory: when the script is broken
+ * (syntax error, raises at load, bad mount), csp_broken() tells why and
+ * every call answers 500. Free with csp_free().
+ */
+struct csp *csp_load(const char *path, const struct config *cfg);
+void	csp_free(struct csp *c);
+
+/* NULL when loaded fine, else the reason ("file:line: message"). */
+const char *csp_broken(const struct csp *c);
+const char *csp_path(const struct csp *c);
+/* The script's name: its file name without ".lua". */
+const char *csp_name(const struct csp *c);
+/* The mounts the script declared (decoded, validated); count in *n. */
+struct dm_uri *csp_mounts(const struct csp *c, size_t *n);
+
+/*
+ * Verbs. Each returns a DM status (200 OK, 404 ...). When msg is not NULL it
+ * receives a malloc'd human-readable reason for a failure (or NULL).
+ * mount is the index into csp_mounts the node was reached through; path is
+ * relative to it.
+ */
+int	csp_stat(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, struct csp_info *out, char **msg);
+int	csp_get(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, struct csp_value *out, char **msg);
+int	csp_add(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, const struct csp_value *in, char **msg);
+int	csp_replace(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, const struct csp_value *in, char **msg);
+int	csp_delete(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, char **msg);
+int	csp_exec(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, const char *data, size_t len,
+	    const char *correlator, char **msg);
+/* Transaction hooks for Atomic. csp_has_tx is 1 when the script defines
+ * begin, commit and rollback. Each returns a status. */
+int	csp_has_tx(const struct csp *c);
+int	csp_begin(struct csp *c, const struct csp_ctx *ctx, char **msg);
+int	csp_commit(struct csp *c, const struct csp_ctx *ctx, char **msg);
+int	csp_rollback(struct csp *c, const struct csp_ctx *ctx, char **msg);
+/* Calls flush when defined; returns a status. */
+int	csp_flush(struct csp *c, char **msg);
+
+void	csp_value_free(struct csp_value *v);
+void	csp_info_free(struct csp_info *i);
+
+#endif

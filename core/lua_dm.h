@@ -1,0 +1,26 @@
+/*
+ * lua_dm: the `dm` table every CSP state gets — the C helpers CSP scripts
+ * use to reach the machine safely: files under the configured system root
+ * (read with a cap, write atomically), programs by argv through the
+ * configured runner with a timeout, logging, hashing and base64, URI
+ * escaping, and the crash-safe per-CSP state files behind the SDK's node
+ * store. docs/csp-guide.md is the reference for script authors.
+ */
+#ifndef LUADM_LUA_DM_H
+#define LUADM_LUA_DM_H
+
+#include <lua.h>
+
+struct config;
+
+/*
+ * Installs the global `dm` in L for the CSP named csp_name. cfg must
+ * outlive the state. May raise (memory); call under a protected call.
+ */
+void	lua_dm_open(lua_State *L, const struct config *cfg,
+	    const char *csp_name);
+
+/* Pushes a ctx.log-style function: log(ctx_or_nil, level, message). */
+void	lua_dm_push_logfn(lua_State *L);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * lua_host.c: a Lua state with a memory budget and a deadline. See
+ * lua_host.h. Modelled on lua.c's docall (message handler), haproxy's
+ * capped allocator and Redis's count hook that re-arms itself so a script's
+ * own pcall cannot swallow the timeout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "dm_status.h"
+#include "lua_host.h"
+#include "sdk_embedded.h"
+#include "util.h"
+
+#define HOOK_COUNT	10000	/* instructions between deadline checks */
+
+struct lua_host {
+	lua_State	*L;
+	size_t		 used;		/* bytes allocated now */
+	size_t		 max;		/* cap, 0 = none */
+	unsigned long	 fail_after;	/* tests: fail this allocation */
+	int		 oom;		/* an allocation was refused */
+	uint64_t	 deadline;	/* ms, 0 = none */
+	int		 timed_out;
+};
+
+/* The registry key under which the host pointer is kept. */
+static const char host_key = 'h';
+
+static void *
+host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct lua_host *h = ud;
+	void *np;
+
+	if (ptr == NULL)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		h->used -= osize;
+		return NULL;
+	}
+	if (h->fail_after > 0 && --h->fail_after == 0) {
+		h->oom = 1;
+		return NULL;
+	}
+	if (h->max > 0 && nsize > osize && h->used + (nsize - osize) > h->max) {
+		h->oom = 1;
+		return NULL;
+	}
+	np = realloc(ptr, nsize);
+	if (np == NULL) {
+		h->oom = 1;
+		return NULL;
+	}
+	h->used = h->used - osize + nsize;
+	return np;
+}
+
+struct lua_host *
+lua_host_new(size_t mem_max)
+{
+	struct lua_host *h;
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->max = mem_max;
+	h->L = lua_newstate(host_alloc, h);
+	if (h->L == NULL) {
+		free(h);
+		return NULL;
+	}
+	lua_pushlightuserdata(h->L, h);
+	lua_rawsetp(h->L, LUA_REGISTRYINDEX, &host_key);
+	return h;
+}
+
+void
+lua_host_free(struct lua_host *h)
+{
+	if (h == NULL)
+		return;
+	if (h->L != NULL)
+		lua_close(h->L);
+	free(h);
+}
+
+lua_State *
+lua_host_state(struct lua_host *h)
+{
+	return h->L;
+}
+
+size_t
+lua_host_mem_used(const struct lua_host *h)
+{
+	return h->used;
+}
+
+void
+lua_host_fail_alloc_after(struct lua_host *h, unsigned long n)
+{
+	h->fail_after = n;
+}
+
+/* load() that only accepts text chunks; upvalue 1 = the real load. */
+static int
+l_load_text(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	if (n >= 2)
+		lua_pushvalue(L, 2);
+	else
+		lua_pushnil(L);
+	lua_pushliteral(L, "t");
+	if (n >= 4) {
+		lua_pushvalue(L, 4);
+		lua_call(L, 4, LUA_MULTRET);
+	} else
+		lua_call(L, 3, LUA_MULTRET);
+	return lua_gettop(L) - n;
+}
+
+/* package.preload loader of an embedded SDK module; upvalue = index. */
+static int
+l_sdk_loader(lua_State *L)
+{
+	const struct sdk_module *m;
+
+	m = &luadm_sdk_modules[lua_tointeger(L, lua_upvalueindex(1))];
+	if (luaL_loadbufferx(L, m->text, m->len, m->chunkname, "t") != LUA_OK)
+		return lua_error(L);
+	lua_pushstring(L, m->name);
+	lua_call(L, 1, 1);
+	return 1;
+}
+
+/* Runs under lua_pcall so that memory errors while opening are caught. */
+static int
+host_openlibs_p(lua_State *L)
+{
+	lua_Integer i;
+
+	luaL_openlibs(L);
+	lua_pushnil(L);
+	lua_setglobal(L, "dofile");
+	lua_pushnil(L);
+	lua_setglobal(L, "loadfile");
+	lua_pushnil(L);
+	lua_setglobal(L, "debug");
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "loaded");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "debug");
+	lua_pop(L, 1);
+	lua_getglobal(L, "load");
+	lua_pushcclosure(L, l_load_text, 1);
+	lua_setglobal(L, "load");
+	lua_getfield(L, -1, "preload");		/* stack: package, preload */
+	for (i = 0; luadm_sdk_modules[i].name != NULL; i++) {
+		lua_pushinteger(L, i);
+		lua_pushcclosure(L, l_sdk_loader, 1);
+		lua_setfield(L, -2, luadm_sdk_modules[i].name);
+	}
+	lua_pop(L, 2);
+	return 0;
+}
+
+int
+lua_host_openlibs(struct lua_host *h)
+{
+	lua_pushcfunction(h->L, host_openlibs_p);
+	if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
+		lua_pop(h->L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+l_strict_index(lua_State *L)
+{
+	/* stack: table, key */
+	if (lua_type(L, 2) == LUA_TSTRING)
+		return luaL_error(L, "undefined global '%s'",
+		    lua_tostring(L, 2));
+	return luaL_error(L, "undefined global");
+}
+
+void
+lua_host_strict_globals(struct lua_host *h)
+{
+	lua_State *L = h->L;
+
+	lua_pushglobaltable(L);
+	lua_newtable(L);
+	lua_pushcfunction(L, l_strict_index);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_pop(L, 1);
+}
+
+static struct lua_host *
+host_of(lua_State *L)
+{
+	struct lua_host *h;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &host_key);
+	h = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return h;
+}
+
+/*
+ * Count hook: raises once the deadline has passed, then re-arms itself to
+ * fire on every line so that a pcall inside the script cannot swallow it.
+ */
+static void
+host_hook(lua_State *L, lua_Debug *ar)
+{
+	struct lua_host *h = host_of(L);
+
+	(void)ar;
+	if (h == NULL || h->deadline == 0)
+		return;
+	if (!h->timed_out && util_now_ms() < h->deadline)
+		return;
+	h->timed_out = 1;
+	lua_sethook(L, host_hook, LUA_MASKLINE | LUA_MASKCOUNT, 1);
+	luaL_error(L, "time limit exceeded");
+}
+
+/* Message handler: keeps status tables, adds a traceback to the rest. */
+static int
+host_msgh(lua_State *L)
+{
+	const char *msg;
+
+	if (lua_type(L, 1) == LUA_TTABLE)
+		return 1;
+	msg = lua_tostring(L, 1);
+	if (msg == NULL) {
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			return 1;
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+		    luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/* Reads {status=, message=} from the error table on top (not popped). */
+static int
+host_status_of_table(lua_State *L, char **msg)
+{
+	lua_Integer st = DM_COMMAND_FAILED;
+	int isnum;
+
+	lua_getfield(L, -1, "status");
+	st = lua_tointegerx(L, -1, &isnum);
+	lua_pop(L, 1);
+	if (!isnum || st < 100 || st > 599)
+		st = DM_COMMAND_FAILED;
+	if (msg != NULL) {
+		lua_getfield(L, -1, "message");
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			lua_pop(L, 1);
+			lua_getfield(L, -1, "msg");
+		}
+		*msg = lua_type(L, -1) == LUA_TSTRING ?
+		    strdup(lua_tostring(L, -1)) :
+		    strdup(dm_status_text((int)st));
+		lua_pop(L, 1);
+	}
+	return (int)st;
+}
+
+int
+lua_host_pcall(struct lua_host *h, int nargs, int nres, unsigned timeout_ms,
+    char **msg, int *raised_status)
+{
+	lua_State *L = h->L;
+	int base, rc, status = 0;
+
+	if (msg != NULL)
+		*msg = NULL;
+	if (raised_status != NULL)
+		*raised_status = 0;
+	base = lua_gettop(L) - nargs;		/* function index */
+	lua_pushcfunction(L, host_msgh);
+	lua_insert(L, base);			/* stack: msgh, fn, args */
+	h->oom = 0;
+	h->timed_out = 0;
+	h->deadline = timeout_ms > 0 ? util_now_ms() + timeout_ms : 0;
+	if (h->deadline != 0)
+		lua_sethook(L, host_hook, LUA_MASKCOUNT, HOOK_COUNT);
+	rc = lua_pcall(L, nargs, nres, base);
+	lua_sethook(L, NULL, 0, 0);
+	h->deadline = 0;
+	lua_remove(L, base);			/* remove msgh */
+	if (rc == LUA_OK)
+		return 0;
+	/* stack: error object */
+	if (h->timed_out) {
+		status = DM_COMMAND_FAILED;
+		if (msg != NULL)
+			*msg = util_asprintf("time limit of %u ms exceeded",
+			    timeout_ms);
+	} else if (rc == LUA_ERRMEM || h->oom) {
+		status = DM_COMMAND_FAILED;
+		if (msg != NULL)
+			*msg = util_asprintf("out of memory (limit %zu MiB)",
+			    h->max / (1024 * 1024));
+	} else if (lua_type(L, -1) == LUA_TTABLE) {
+		status = host_status_of_table(L, msg);
+		if (raised_status != NULL)
+			*raised_status = 1;
+	} else {
+		status = DM_COMMAND_FAILED;
+		if (msg != NULL)
+			*msg = strdup(lua_type(L, -1) == LUA_TSTRING ?
+			    lua_tostring(L, -1) : "unknown error");
+	}
+	lua_pop(L, 1);
+	h->oom = 0;
+	if (h->max > 0 && h->used > h->max / 2)
+		lua_gc(L, LUA_GCCOLLECT);
+	return status;
+}
