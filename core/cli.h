@@ -10,5 +10,6 @@
 struct config;
 
 int	cmd_tree(const struct config *cfg, int argc, char **argv);
+int	cmd_replay(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -29,6 +29,10 @@ usage(FILE *f)
 	    "  tree get|list|stat|add|replace|delete|exec URI [VALUE]\n"
 	    "        run the CSPs locally, as the administrator "
 	    "(luadm tree --help)\n"
+	    "  replay [--server-id ID] MSG.xml...\n"
+	    "        feed recorded server messages to one session and print "
+	    "the replies\n"
+	    "        (luadm replay --help)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default "
@@ -99,6 +103,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(argv[0], "tree") == 0)
 		rc = cmd_tree(cfg, argc, argv);
+	else if (strcmp(argv[0], "replay") == 0)
+		rc = cmd_replay(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);
