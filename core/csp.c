@@ -516,13 +516,14 @@ csp_load_mounts(struct csp *c)
 			goto out;
 		}
 		rc = uri_parse(lua_tostring(L, -1), &c->mounts[i - 1], &why);
-		lua_pop(L, 1);
 		if (rc != 0) {
 			c->broken = util_asprintf("%s: bad mount \"%s\": %s",
 			    c->path, lua_tostring(L, -1),
 			    why != NULL ? why : "invalid");
+			lua_pop(L, 1);
 			goto out;
 		}
+		lua_pop(L, 1);
 		c->nmounts++;
 		if (c->mounts[i - 1].nseg == 0 || c->mounts[i - 1].scoped ||
 		    c->mounts[i - 1].prop != NULL ||

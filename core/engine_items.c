@@ -58,10 +58,11 @@ engine_run_item(struct engine *e, const struct syncml_cmd *c,
 		return DM_OPTIONAL_FEATURE;
 	}
 	memset(&in, 0, sizeof(in));
+	/* no Format: NULL, and the CSP takes the node's own format */
 	fmt = item_format(c, it);
-	in.format = (char *)(fmt != NULL ? fmt : "chr");
+	in.format = (char *)fmt;
 	in.type = (char *)item_type(c, it);
-	if (strcmp(in.format, "node") != 0) {
+	if (fmt == NULL || strcmp(fmt, "node") != 0) {
 		in.data = (char *)(it->data != NULL ? it->data : "");
 		in.len = it->data != NULL ? it->data_len : 0;
 	}

@@ -24,6 +24,8 @@ struct lua_host {
 	size_t		 used;		/* bytes allocated now */
 	size_t		 max;		/* cap, 0 = none */
 	unsigned long	 fail_after;	/* tests: fail this allocation */
+	int		 failing;	/* tests: failing until the call ends
+					   (Lua retries once after a GC) */
 	int		 oom;		/* an allocation was refused */
 	uint64_t	 deadline;	/* ms, 0 = none */
 	int		 timed_out;
@@ -45,7 +47,8 @@ host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		h->used -= osize;
 		return NULL;
 	}
-	if (h->fail_after > 0 && --h->fail_after == 0) {
+	if (h->failing || (h->fail_after > 0 && --h->fail_after == 0)) {
+		h->failing = 1;
 		h->oom = 1;
 		return NULL;
 	}
@@ -107,6 +110,7 @@ void
 lua_host_fail_alloc_after(struct lua_host *h, unsigned long n)
 {
 	h->fail_after = n;
+	h->failing = 0;
 }
 
 /* load() that only accepts text chunks; upvalue 1 = the real load. */
@@ -305,6 +309,7 @@ lua_host_pcall(struct lua_host *h, int nargs, int nres, unsigned timeout_ms,
 	if (h->deadline != 0)
 		lua_sethook(L, host_hook, LUA_MASKCOUNT, HOOK_COUNT);
 	rc = lua_pcall(L, nargs, nres, base);
+	h->failing = 0;
 	lua_sethook(L, NULL, 0, 0);
 	h->deadline = 0;
 	lua_remove(L, base);			/* remove msgh */

@@ -1,0 +1,1094 @@
+/*
+ * syncml_parse.c: SyncML XML bytes, or a libxml2 DOM, -> struct syncml_msg.
+ *
+ * Safety first: the input size is checked before libxml2 sees a byte; the
+ * parser runs without entity substitution, DTD loading, default attributes,
+ * network or XML_PARSE_HUGE; SAX hooks stop it at the first markup
+ * declaration of an internal subset, at any non-predefined entity
+ * reference, and as soon as the element depth or count goes over the
+ * limits, so a hostile document never becomes a big tree. The DOM is then
+ * walked once more (the same checks, for DOMs made by other codecs) and
+ * converted, liberally, into the model of syncml.h.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+
+#include "syncml.h"
+
+#if LIBXML_VERSION >= 21200
+#define XMLERR_CONST const
+#else
+#define XMLERR_CONST
+#endif
+
+#define PARSE_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
+	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
+
+static const char *const kind_names[SYNCML_CMD__MAX] = {
+	[SYNCML_CMD_UNKNOWN] = "",
+	[SYNCML_CMD_ADD] = "Add",
+	[SYNCML_CMD_ALERT] = "Alert",
+	[SYNCML_CMD_ATOMIC] = "Atomic",
+	[SYNCML_CMD_COPY] = "Copy",
+	[SYNCML_CMD_DELETE] = "Delete",
+	[SYNCML_CMD_EXEC] = "Exec",
+	[SYNCML_CMD_GET] = "Get",
+	[SYNCML_CMD_MAP] = "Map",
+	[SYNCML_CMD_MOVE] = "Move",
+	[SYNCML_CMD_PUT] = "Put",
+	[SYNCML_CMD_REPLACE] = "Replace",
+	[SYNCML_CMD_RESULTS] = "Results",
+	[SYNCML_CMD_SEARCH] = "Search",
+	[SYNCML_CMD_SEQUENCE] = "Sequence",
+	[SYNCML_CMD_STATUS] = "Status",
+	[SYNCML_CMD_SYNC] = "Sync"
+};
+
+/* State of one syncml_parse(), reached from the parser's _private. */
+struct parse_state {
+	struct syncml_limits lim;
+	unsigned	 depth;		/* open elements */
+	unsigned long	 nelem;		/* elements seen */
+	int		 refused;	/* we stopped the parser */
+	char		 why[SYNCML_ERRLEN];	/* ... and why */
+	int		 have_fatal;	/* first fatal libxml2 error kept */
+	int		 have_error;	/* first other error kept */
+	char		 fatal[SYNCML_ERRLEN];
+	char		 error[SYNCML_ERRLEN];
+	startElementNsSAX2Func start;	/* libxml2's own handlers */
+	endElementNsSAX2Func end;
+};
+
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	refuse(xmlParserCtxtPtr, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	conv_cmd(const xmlNode *, struct syncml_cmd *);
+static void	cmd_clear(struct syncml_cmd *);
+
+const char *
+syncml_cmd_kind_name(enum syncml_cmd_kind kind)
+{
+	if ((unsigned)kind >= SYNCML_CMD__MAX)
+		return "";
+	return kind_names[kind];
+}
+
+enum syncml_cmd_kind
+syncml_cmd_kind_of(const char *name)
+{
+	int k;
+
+	if (name == NULL)
+		return SYNCML_CMD_UNKNOWN;
+	for (k = SYNCML_CMD_UNKNOWN + 1; k < SYNCML_CMD__MAX; k++)
+		if (strcmp(kind_names[k], name) == 0)
+			return (enum syncml_cmd_kind)k;
+	return SYNCML_CMD_UNKNOWN;
+}
+
+/* Formats a message into err when there is one. */
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Copies a libxml2 message into dst as one line, without the newline. */
+static void
+copy_line(char *dst, size_t dstlen, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < dstlen; i++)
+		dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+	while (i > 0 && dst[i - 1] == ' ')
+		i--;
+	dst[i] = '\0';
+}
+
+static void
+limits_fill(struct syncml_limits *dst, const struct syncml_limits *src)
+{
+	dst->max_input = SYNCML_MAX_INPUT;
+	dst->max_depth = SYNCML_MAX_DEPTH;
+	dst->max_elements = SYNCML_MAX_ELEMENTS;
+	if (src == NULL)
+		return;
+	if (src->max_input != 0)
+		dst->max_input = src->max_input;
+	if (src->max_depth != 0)
+		dst->max_depth = src->max_depth;
+	if (src->max_elements != 0)
+		dst->max_elements = src->max_elements;
+}
+
+/* ---- SAX hooks ---- */
+
+/* Stops the parser; the first reason is kept. */
+static void
+refuse(xmlParserCtxtPtr ctxt, const char *fmt, ...)
+{
+	struct parse_state *ps = ctxt->_private;
+	va_list ap;
+
+	if (!ps->refused) {
+		va_start(ap, fmt);
+		vsnprintf(ps->why, sizeof(ps->why), fmt, ap);
+		va_end(ap);
+		ps->refused = 1;
+	}
+	xmlStopParser(ctxt);
+}
+
+static void
+sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
+    int nb_def, const xmlChar **attr)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *ps = ctxt->_private;
+
+	if (ps->refused)
+		return;
+	if (ps->depth >= ps->lim.max_depth) {
+		refuse(ctxt, "elements nested deeper than %u (line %d)",
+		    ps->lim.max_depth, xmlSAX2GetLineNumber(ctxt));
+		return;
+	}
+	if (ps->nelem >= ps->lim.max_elements) {
+		refuse(ctxt, "more than %lu elements (line %d)",
+		    ps->lim.max_elements, xmlSAX2GetLineNumber(ctxt));
+		return;
+	}
+	ps->depth++;
+	ps->nelem++;
+	ps->start(ctx, localname, prefix, uri, nb_ns, ns, nb_attr, nb_def,
+	    attr);
+}
+
+static void
+sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *ps = ctxt->_private;
+
+	if (ps->refused)
+		return;
+	if (ps->depth > 0)
+		ps->depth--;
+	ps->end(ctx, localname, prefix, uri);
+}
+
+static void
+sax_entity_decl(void *ctx, const xmlChar *name, int type,
+    const xmlChar *pub, const xmlChar *sys, xmlChar *content)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)type;
+	(void)pub;
+	(void)sys;
+	(void)content;
+	refuse(ctxt, "entity declaration \"%.40s\" refused (line %d)",
+	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
+}
+
+static void
+sax_unparsed_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
+    const xmlChar *sys, const xmlChar *notation)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)pub;
+	(void)sys;
+	(void)notation;
+	refuse(ctxt, "entity declaration \"%.40s\" refused (line %d)",
+	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
+}
+
+static void
+sax_element_decl(void *ctx, const xmlChar *name, int type,
+    xmlElementContentPtr content)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name;
+	(void)type;
+	(void)content;
+	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
+	    xmlSAX2GetLineNumber(ctxt));
+}
+
+static void
+sax_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *name,
+    int type, int def, const xmlChar *defval, xmlEnumerationPtr tree)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)elem;
+	(void)name;
+	(void)type;
+	(void)def;
+	(void)defval;
+	xmlFreeEnumeration(tree);	/* ours, as in xmlSAX2AttributeDecl */
+	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
+	    xmlSAX2GetLineNumber(ctxt));
+}
+
+static void
+sax_notation_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
+    const xmlChar *sys)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name;
+	(void)pub;
+	(void)sys;
+	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
+	    xmlSAX2GetLineNumber(ctxt));
+}
+
+/* Called for entity references that are not one of the predefined five. */
+static void
+sax_reference(void *ctx, const xmlChar *name)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	refuse(ctxt, "entity reference &%.40s; refused (line %d)",
+	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
+}
+
+/* Keeps the first fatal error and the first other error; prints nothing. */
+static void
+sax_serror(void *ctx, XMLERR_CONST xmlError *e)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse_state *ps;
+	char line[200];
+
+	if (ctxt == NULL || e == NULL)
+		return;
+	ps = ctxt->_private;
+	if (ps == NULL || e->level < XML_ERR_ERROR)
+		return;
+	copy_line(line, sizeof(line), e->message);
+	if (e->level == XML_ERR_FATAL && !ps->have_fatal) {
+		snprintf(ps->fatal, sizeof(ps->fatal),
+		    "XML error at line %d: %s", e->line, line);
+		ps->have_fatal = 1;
+	} else if (!ps->have_error) {
+		snprintf(ps->error, sizeof(ps->error),
+		    "XML error at line %d: %s", e->line, line);
+		ps->have_error = 1;
+	}
+}
+
+struct syncml_msg *
+syncml_parse(const void *buf, size_t len, const struct syncml_limits *lim,
+    char *err, size_t errlen)
+{
+	struct parse_state *ps;
+	xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc = NULL;
+	struct syncml_msg *msg = NULL;
+	int rc;
+
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	limits_fill(&ps->lim, lim);
+	if (buf == NULL || len == 0) {
+		seterr(err, errlen, "empty input: no SyncML message");
+		goto out;
+	}
+	if (len > ps->lim.max_input || len > INT_MAX) {
+		seterr(err, errlen, "input too large: %zu bytes, limit %zu",
+		    len, ps->lim.max_input);
+		goto out;
+	}
+	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
+	if (ctxt == NULL) {
+		seterr(err, errlen, "cannot create an XML parser");
+		goto out;
+	}
+	if (xmlCtxtUseOptions(ctxt, PARSE_OPTIONS) != 0) {
+		seterr(err, errlen, "libxml2 refused the parser options");
+		goto out;
+	}
+	ctxt->_private = ps;
+	ps->start = ctxt->sax->startElementNs;
+	ps->end = ctxt->sax->endElementNs;
+	if (ps->start == NULL || ps->end == NULL) {
+		seterr(err, errlen, "libxml2 has no SAX2 element handlers");
+		goto out;
+	}
+	ctxt->sax->startElementNs = sax_start;
+	ctxt->sax->endElementNs = sax_end;
+	ctxt->sax->entityDecl = sax_entity_decl;
+	ctxt->sax->unparsedEntityDecl = sax_unparsed_decl;
+	ctxt->sax->elementDecl = sax_element_decl;
+	ctxt->sax->attributeDecl = sax_attribute_decl;
+	ctxt->sax->notationDecl = sax_notation_decl;
+	ctxt->sax->reference = sax_reference;
+	ctxt->sax->externalSubset = NULL;
+	ctxt->sax->serror = sax_serror;
+
+	rc = xmlParseDocument(ctxt);
+	doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
+	if (ps->refused) {
+		seterr(err, errlen, "%s", ps->why);
+		goto out;
+	}
+	if (rc != 0 || !ctxt->wellFormed || doc == NULL) {
+		if (ps->have_fatal)
+			seterr(err, errlen, "%s", ps->fatal);
+		else if (ps->have_error)
+			seterr(err, errlen, "%s", ps->error);
+		else
+			seterr(err, errlen, "not well-formed XML");
+		goto out;
+	}
+	msg = syncml_from_doc(doc, &ps->lim, err, errlen);
+out:
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	free(ps);
+	return msg;
+}
+
+/* ---- DOM checks ---- */
+
+/* 1 when an attribute value of n holds an entity reference node. */
+static int
+attr_has_entref(const xmlNode *n)
+{
+	const xmlAttr *a;
+	const xmlNode *c;
+
+	for (a = n->properties; a != NULL; a = a->next)
+		for (c = a->children; c != NULL; c = c->next)
+			if (c->type == XML_ENTITY_REF_NODE)
+				return 1;
+	return 0;
+}
+
+/*
+ * Refuses DTD declarations, entity references and documents over the
+ * depth/element limits. Iterative: no recursion on hostile depth.
+ */
+static int
+check_doc(const xmlDoc *doc, const struct syncml_limits *lim, char *err,
+    size_t errlen)
+{
+	const xmlNode *root, *n;
+	unsigned long nelem = 0;
+	unsigned depth = 1;
+
+	if (doc->intSubset != NULL && (doc->intSubset->children != NULL ||
+	    doc->intSubset->entities != NULL ||
+	    doc->intSubset->pentities != NULL)) {
+		seterr(err, errlen, "DOCTYPE internal subset refused");
+		return -1;
+	}
+	if (doc->extSubset != NULL) {
+		seterr(err, errlen, "external DTD refused");
+		return -1;
+	}
+	root = xmlDocGetRootElement((xmlDoc *)doc);
+	if (root == NULL) {
+		seterr(err, errlen, "no root element: no SyncML message");
+		return -1;
+	}
+	n = root;
+	for (;;) {
+		switch (n->type) {
+		case XML_ELEMENT_NODE:
+			if (++nelem > lim->max_elements) {
+				seterr(err, errlen, "more than %lu elements",
+				    lim->max_elements);
+				return -1;
+			}
+			if (depth > lim->max_depth) {
+				seterr(err, errlen,
+				    "elements nested deeper than %u",
+				    lim->max_depth);
+				return -1;
+			}
+			if (attr_has_entref(n)) {
+				seterr(err, errlen,
+				    "entity reference refused (line %ld)",
+				    xmlGetLineNo(n));
+				return -1;
+			}
+			break;
+		case XML_ENTITY_REF_NODE:
+		case XML_ENTITY_NODE:
+		case XML_ENTITY_DECL:
+		case XML_DTD_NODE:
+		case XML_XINCLUDE_START:
+		case XML_XINCLUDE_END:
+			seterr(err, errlen, "entity reference &%.40s; refused",
+			    n->name != NULL ? (const char *)n->name : "");
+			return -1;
+		default:
+			break;
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
+			n = n->children;
+			depth++;
+			continue;
+		}
+		while (n != root && n->next == NULL) {
+			n = n->parent;
+			depth--;
+		}
+		if (n == root)
+			break;
+		n = n->next;
+	}
+	return 0;
+}
+
+/* ---- DOM -> model ---- */
+
+static int
+is(const xmlNode *n, const char *name)
+{
+	return strcmp((const char *)n->name, name) == 0;
+}
+
+/* The first element child of n from c on (c itself included). */
+static const xmlNode *
+elem_from(const xmlNode *c)
+{
+	while (c != NULL && c->type != XML_ELEMENT_NODE)
+		c = c->next;
+	return c;
+}
+
+#define FOREACH_ELEM(c, parent) \
+	for ((c) = elem_from((parent)->children); (c) != NULL; \
+	    (c) = elem_from((c)->next))
+
+static int
+is_xml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A malloc'd copy of s[0..n) without surrounding whitespace. */
+static char *
+dup_trim(const char *s, size_t n)
+{
+	char *r;
+
+	while (n > 0 && is_xml_space(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_xml_space(s[n - 1]))
+		n--;
+	r = malloc(n + 1);
+	if (r == NULL)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+static int
+is_text(const xmlNode *c)
+{
+	return (c->type == XML_TEXT_NODE ||
+	    c->type == XML_CDATA_SECTION_NODE) && c->content != NULL;
+}
+
+/*
+ * The text and CDATA children of n, concatenated (comments and elements
+ * skipped), trimmed when trim is 1. Returns a malloc'd string, "" when
+ * there is none, NULL when memory runs out; *lenp gets its length.
+ */
+static char *
+text_of(const xmlNode *n, int trim, size_t *lenp)
+{
+	const xmlNode *c, *only = NULL;
+	size_t total = 0, len, k;
+	int count = 0;
+	char *r;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (!is_text(c))
+			continue;
+		total += strlen((const char *)c->content);
+		only = c;
+		count++;
+	}
+	if (count <= 1 && trim) {
+		r = dup_trim(only != NULL ? (const char *)only->content : "",
+		    only != NULL ? total : 0);
+		if (r != NULL && lenp != NULL)
+			*lenp = strlen(r);
+		return r;
+	}
+	r = malloc(total + 1);
+	if (r == NULL)
+		return NULL;
+	len = 0;
+	for (c = n->children; c != NULL; c = c->next) {
+		if (!is_text(c))
+			continue;
+		k = strlen((const char *)c->content);
+		memcpy(r + len, c->content, k);
+		len += k;
+	}
+	r[len] = '\0';
+	if (trim) {
+		char *t = dup_trim(r, len);
+
+		free(r);
+		r = t;
+		if (r != NULL)
+			len = strlen(r);
+	}
+	if (r != NULL && lenp != NULL)
+		*lenp = len;
+	return r;
+}
+
+/* Sets *dst to the trimmed text of n unless already set (first wins). */
+static int
+take(const xmlNode *n, char **dst)
+{
+	if (*dst != NULL)
+		return 0;
+	*dst = text_of(n, 1, NULL);
+	return *dst == NULL ? -1 : 0;
+}
+
+/* A non-negative decimal of at most LONG_MAX, or -1. */
+static long
+number(const char *s)
+{
+	long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (LONG_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static void
+meta_init(struct syncml_meta *m)
+{
+	m->size = m->max_msg_size = m->max_obj_size = -1;
+}
+
+static void
+meta_clear(struct syncml_meta *m)
+{
+	free(m->format);
+	free(m->type);
+	free(m->mark);
+	free(m->size_str);
+	free(m->next_nonce);
+	free(m->version);
+	free(m->max_msg_size_str);
+	free(m->max_obj_size_str);
+}
+
+/* Reads the MetInf children of a <Meta> (looking through <MetInf>). */
+static int
+conv_meta(const xmlNode *n, struct syncml_meta *m, int nested)
+{
+	const xmlNode *c;
+	int rc = 0;
+
+	FOREACH_ELEM(c, n) {
+		if (is(c, "MetInf") && !nested)
+			rc = conv_meta(c, m, 1);
+		else if (is(c, "Format"))
+			rc = take(c, &m->format);
+		else if (is(c, "Type"))
+			rc = take(c, &m->type);
+		else if (is(c, "Mark"))
+			rc = take(c, &m->mark);
+		else if (is(c, "Size"))
+			rc = take(c, &m->size_str);
+		else if (is(c, "NextNonce"))
+			rc = take(c, &m->next_nonce);
+		else if (is(c, "Version"))
+			rc = take(c, &m->version);
+		else if (is(c, "MaxMsgSize"))
+			rc = take(c, &m->max_msg_size_str);
+		else if (is(c, "MaxObjSize"))
+			rc = take(c, &m->max_obj_size_str);
+		if (rc == -1)
+			return -1;
+	}
+	m->size = number(m->size_str);
+	m->max_msg_size = number(m->max_msg_size_str);
+	m->max_obj_size = number(m->max_obj_size_str);
+	return 0;
+}
+
+/* Target/Source/...Parent: LocURI and LocName. name may be NULL. */
+static int
+conv_loc(const xmlNode *n, char **uri, char **name)
+{
+	const xmlNode *c;
+
+	FOREACH_ELEM(c, n) {
+		if (is(c, "LocURI") && take(c, uri) == -1)
+			return -1;
+		if (name != NULL && is(c, "LocName") && take(c, name) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Item Data, byte-exact: its text, or when it holds elements, all its
+ * children serialized.
+ */
+static int
+conv_data(const xmlNode *n, struct syncml_item *it)
+{
+	const xmlNode *c;
+	xmlBufferPtr b;
+	int rc = 0;
+
+	if (elem_from(n->children) == NULL) {
+		it->data = text_of(n, 0, &it->data_len);
+		return it->data == NULL ? -1 : 0;
+	}
+	b = xmlBufferCreate();
+	if (b == NULL)
+		return -1;
+	for (c = n->children; c != NULL && rc == 0; c = c->next)
+		if (xmlNodeDump(b, n->doc, (xmlNode *)c, 0, 0) < 0)
+			rc = -1;
+	if (rc == 0) {
+		it->data_len = (size_t)xmlBufferLength(b);
+		it->data = malloc(it->data_len + 1);
+		if (it->data == NULL)
+			rc = -1;
+		else {
+			memcpy(it->data, xmlBufferContent(b), it->data_len);
+			it->data[it->data_len] = '\0';
+			it->data_xml = 1;
+		}
+	}
+	xmlBufferFree(b);
+	return rc;
+}
+
+static int
+conv_item(const xmlNode *n, struct syncml_item *it)
+{
+	const xmlNode *c;
+	int rc = 0;
+
+	meta_init(&it->meta);
+	FOREACH_ELEM(c, n) {
+		if (is(c, "Target"))
+			rc = conv_loc(c, &it->target_uri, &it->target_name);
+		else if (is(c, "Source"))
+			rc = conv_loc(c, &it->source_uri, &it->source_name);
+		else if (is(c, "TargetParent"))
+			rc = conv_loc(c, &it->target_parent_uri, NULL);
+		else if (is(c, "SourceParent"))
+			rc = conv_loc(c, &it->source_parent_uri, NULL);
+		else if (is(c, "Meta"))
+			rc = conv_meta(c, &it->meta, 0);
+		else if (is(c, "Data") && !it->has_data) {
+			it->has_data = 1;
+			rc = conv_data(c, it);
+		} else if (is(c, "MoreData"))
+			it->more_data = 1;
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+item_clear(struct syncml_item *it)
+{
+	free(it->target_uri);
+	free(it->target_name);
+	free(it->source_uri);
+	free(it->source_name);
+	free(it->target_parent_uri);
+	free(it->source_parent_uri);
+	meta_clear(&it->meta);
+	free(it->data);
+}
+
+static void
+cred_free(struct syncml_cred *cr)
+{
+	if (cr == NULL)
+		return;
+	meta_clear(&cr->meta);
+	free(cr->data);
+	free(cr);
+}
+
+/* Cred (Meta?, Data): the first one wins. */
+static int
+conv_cred(const xmlNode *n, struct syncml_cred **out)
+{
+	struct syncml_cred *cr;
+	const xmlNode *c;
+
+	if (*out != NULL)
+		return 0;
+	cr = calloc(1, sizeof(*cr));
+	if (cr == NULL)
+		return -1;
+	*out = cr;
+	meta_init(&cr->meta);
+	FOREACH_ELEM(c, n) {
+		if (is(c, "Meta") && conv_meta(c, &cr->meta, 0) == -1)
+			return -1;
+		if (is(c, "Data") && take(c, &cr->data) == -1)
+			return -1;
+	}
+	if (cr->data == NULL)
+		cr->data = strdup("");
+	return cr->data == NULL ? -1 : 0;
+}
+
+/* Chal (Meta): the first one wins. */
+static int
+conv_chal(const xmlNode *n, struct syncml_meta **out)
+{
+	const xmlNode *c;
+
+	if (*out != NULL)
+		return 0;
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return -1;
+	meta_init(*out);
+	FOREACH_ELEM(c, n)
+		if (is(c, "Meta") && conv_meta(c, *out, 0) == -1)
+			return -1;
+	return 0;
+}
+
+/* 1 for the children of Atomic/Sequence that are not commands. */
+static int
+container_field(const xmlNode *c)
+{
+	return is(c, "CmdID") || is(c, "NoResp") || is(c, "Meta");
+}
+
+/* n zeroed elements of size sz; NULL for n == 0 (not an error then). */
+static void *
+calloc_n(size_t n, size_t sz)
+{
+	return n == 0 ? NULL : calloc(n, sz);
+}
+
+/*
+ * One command. Every child a command may have is read whatever the kind;
+ * Atomic and Sequence also get their inner commands.
+ */
+static int
+conv_cmd(const xmlNode *n, struct syncml_cmd *cmd)
+{
+	const xmlNode *c;
+	size_t nitems = 0, ntref = 0, nsref = 0, ncmds = 0;
+	int container, rc = 0;
+	long line;
+
+	cmd->kind = syncml_cmd_kind_of((const char *)n->name);
+	cmd->code = -1;
+	meta_init(&cmd->meta);
+	line = xmlGetLineNo(n);
+	cmd->line = line > 0 ? (unsigned long)line : 0;
+	cmd->name = strdup((const char *)n->name);
+	if (cmd->name == NULL)
+		return -1;
+	container = cmd->kind == SYNCML_CMD_ATOMIC ||
+	    cmd->kind == SYNCML_CMD_SEQUENCE;
+
+	FOREACH_ELEM(c, n) {
+		if (container) {
+			if (!container_field(c))
+				ncmds++;
+		} else if (is(c, "Item"))
+			nitems++;
+		else if (is(c, "TargetRef"))
+			ntref++;
+		else if (is(c, "SourceRef"))
+			nsref++;
+	}
+	cmd->items = calloc_n(nitems, sizeof(*cmd->items));
+	cmd->target_refs = calloc_n(ntref, sizeof(*cmd->target_refs));
+	cmd->source_refs = calloc_n(nsref, sizeof(*cmd->source_refs));
+	cmd->cmds = calloc_n(ncmds, sizeof(*cmd->cmds));
+	if ((nitems > 0 && cmd->items == NULL) ||
+	    (ntref > 0 && cmd->target_refs == NULL) ||
+	    (nsref > 0 && cmd->source_refs == NULL) ||
+	    (ncmds > 0 && cmd->cmds == NULL))
+		return -1;
+
+	FOREACH_ELEM(c, n) {
+		if (is(c, "CmdID")) {
+			cmd->has_cmd_id = 1;
+			rc = take(c, &cmd->cmd_id);
+		} else if (is(c, "NoResp"))
+			cmd->no_resp = 1;
+		else if (is(c, "Meta"))
+			rc = conv_meta(c, &cmd->meta, 0);
+		else if (container)
+			rc = conv_cmd(c, &cmd->cmds[cmd->ncmds++]);
+		else if (is(c, "Item"))
+			rc = conv_item(c, &cmd->items[cmd->nitems++]);
+		else if (is(c, "Cred"))
+			rc = conv_cred(c, &cmd->cred);
+		else if (is(c, "Correlator"))
+			rc = take(c, &cmd->correlator);
+		else if (is(c, "Data"))
+			rc = take(c, &cmd->data);
+		else if (is(c, "MsgRef"))
+			rc = take(c, &cmd->msg_ref);
+		else if (is(c, "CmdRef"))
+			rc = take(c, &cmd->cmd_ref);
+		else if (is(c, "Cmd"))
+			rc = take(c, &cmd->cmd);
+		else if (is(c, "TargetRef")) {
+			cmd->target_refs[cmd->ntarget_refs] = text_of(c, 1,
+			    NULL);
+			if (cmd->target_refs[cmd->ntarget_refs++] == NULL)
+				rc = -1;
+		} else if (is(c, "SourceRef")) {
+			cmd->source_refs[cmd->nsource_refs] = text_of(c, 1,
+			    NULL);
+			if (cmd->source_refs[cmd->nsource_refs++] == NULL)
+				rc = -1;
+		} else if (is(c, "Chal"))
+			rc = conv_chal(c, &cmd->chal);
+		if (rc == -1)
+			return -1;
+	}
+	if (cmd->data != NULL) {
+		long v = number(cmd->data);
+
+		cmd->code = (v >= 0 && v <= INT_MAX) ? (int)v : -1;
+	}
+	return 0;
+}
+
+static void
+cmd_clear(struct syncml_cmd *cmd)
+{
+	size_t i;
+
+	free(cmd->name);
+	free(cmd->cmd_id);
+	meta_clear(&cmd->meta);
+	cred_free(cmd->cred);
+	free(cmd->correlator);
+	free(cmd->data);
+	free(cmd->msg_ref);
+	free(cmd->cmd_ref);
+	free(cmd->cmd);
+	for (i = 0; i < cmd->ntarget_refs; i++)
+		free(cmd->target_refs[i]);
+	free(cmd->target_refs);
+	for (i = 0; i < cmd->nsource_refs; i++)
+		free(cmd->source_refs[i]);
+	free(cmd->source_refs);
+	if (cmd->chal != NULL) {
+		meta_clear(cmd->chal);
+		free(cmd->chal);
+	}
+	for (i = 0; i < cmd->nitems; i++)
+		item_clear(&cmd->items[i]);
+	free(cmd->items);
+	for (i = 0; i < cmd->ncmds; i++)
+		cmd_clear(&cmd->cmds[i]);
+	free(cmd->cmds);
+}
+
+static int
+conv_hdr(const xmlNode *n, struct syncml_hdr *h)
+{
+	const xmlNode *c;
+	int rc = 0;
+
+	FOREACH_ELEM(c, n) {
+		if (is(c, "VerDTD"))
+			rc = take(c, &h->ver_dtd);
+		else if (is(c, "VerProto"))
+			rc = take(c, &h->ver_proto);
+		else if (is(c, "SessionID"))
+			rc = take(c, &h->session_id);
+		else if (is(c, "MsgID"))
+			rc = take(c, &h->msg_id);
+		else if (is(c, "Target"))
+			rc = conv_loc(c, &h->target_uri, &h->target_name);
+		else if (is(c, "Source"))
+			rc = conv_loc(c, &h->source_uri, &h->source_name);
+		else if (is(c, "RespURI"))
+			rc = take(c, &h->resp_uri);
+		else if (is(c, "NoResp"))
+			h->no_resp = 1;
+		else if (is(c, "Cred"))
+			rc = conv_cred(c, &h->cred);
+		else if (is(c, "Meta"))
+			rc = conv_meta(c, &h->meta, 0);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+conv_body(const xmlNode *n, struct syncml_msg *msg)
+{
+	const xmlNode *c;
+	size_t count = 0;
+
+	FOREACH_ELEM(c, n)
+		if (!is(c, "Final"))
+			count++;
+	msg->cmds = calloc_n(count, sizeof(*msg->cmds));
+	if (count > 0 && msg->cmds == NULL)
+		return -1;
+	FOREACH_ELEM(c, n) {
+		if (is(c, "Final"))
+			msg->final = 1;
+		else if (conv_cmd(c, &msg->cmds[msg->ncmds++]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The namespace of the root, or -1 for one that is not SyncML's. */
+static int
+root_ns(const xmlNode *root)
+{
+	const char *href;
+
+	if (root->ns == NULL || root->ns->href == NULL ||
+	    root->ns->href[0] == '\0')
+		return SYNCML_NS_NONE;
+	href = (const char *)root->ns->href;
+	if (strcasecmp(href, "SYNCML:SYNCML1.2") == 0)
+		return SYNCML_NS_12;
+	if (strcasecmp(href, "SYNCML:SYNCML1.1") == 0)
+		return SYNCML_NS_11;
+	return -1;
+}
+
+struct syncml_msg *
+syncml_from_doc(struct _xmlDoc *doc, const struct syncml_limits *lim,
+    char *err, size_t errlen)
+{
+	struct syncml_limits l;
+	struct syncml_msg *msg;
+	const xmlNode *root, *c, *hdr = NULL, *body = NULL;
+	int ns;
+
+	limits_fill(&l, lim);
+	if (doc == NULL) {
+		seterr(err, errlen, "no document");
+		return NULL;
+	}
+	if (check_doc(doc, &l, err, errlen) == -1)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	if (!is(root, "SyncML")) {
+		seterr(err, errlen,
+		    "not a SyncML message: root element <%.40s>",
+		    (const char *)root->name);
+		return NULL;
+	}
+	ns = root_ns(root);
+	if (ns == -1) {
+		seterr(err, errlen, "not a SyncML message: namespace \"%.60s\"",
+		    (const char *)root->ns->href);
+		return NULL;
+	}
+	FOREACH_ELEM(c, root) {
+		if (is(c, "SyncHdr") && hdr == NULL)
+			hdr = c;
+		else if (is(c, "SyncBody") && body == NULL)
+			body = c;
+	}
+	if (hdr == NULL || body == NULL) {
+		seterr(err, errlen, "SyncML message without %s",
+		    hdr == NULL ? "SyncHdr" : "SyncBody");
+		return NULL;
+	}
+	msg = calloc(1, sizeof(*msg));
+	if (msg == NULL)
+		goto nomem;
+	msg->ns = ns;
+	meta_init(&msg->hdr.meta);
+	if (conv_hdr(hdr, &msg->hdr) == -1 || conv_body(body, msg) == -1)
+		goto nomem;
+	return msg;
+nomem:
+	syncml_msg_free(msg);
+	seterr(err, errlen, "out of memory");
+	return NULL;
+}
+
+void
+syncml_msg_free(struct syncml_msg *msg)
+{
+	struct syncml_hdr *h;
+	size_t i;
+
+	if (msg == NULL)
+		return;
+	h = &msg->hdr;
+	free(h->ver_dtd);
+	free(h->ver_proto);
+	free(h->session_id);
+	free(h->msg_id);
+	free(h->target_uri);
+	free(h->target_name);
+	free(h->source_uri);
+	free(h->source_name);
+	free(h->resp_uri);
+	cred_free(h->cred);
+	meta_clear(&h->meta);
+	for (i = 0; i < msg->ncmds; i++)
+		cmd_clear(&msg->cmds[i]);
+	free(msg->cmds);
+	free(msg);
+}
