@@ -27,6 +27,7 @@ tree_usage(FILE *f)
 	    "usage: luadm [-c FILE] [-v] tree get URI\n"
 	    "       luadm [-c FILE] [-v] tree list URI\n"
 	    "       luadm [-c FILE] [-v] tree stat URI\n"
+	    "       luadm [-c FILE] [-v] tree dump URI\n"
 	    "       luadm [-c FILE] [-v] tree add URI [VALUE] [--format F] "
 	    "[--type T] [--file PATH]\n"
 	    "       luadm [-c FILE] [-v] tree replace URI [VALUE] "
@@ -36,7 +37,8 @@ tree_usage(FILE *f)
 	    "\n"
 	    "get prints a leaf's value, or an interior node's children as a "
 	    "server sees\nthem (URI-escaped, joined by '/'); list prints one "
-	    "child name per line;\nstat prints the node's properties. add "
+	    "child name per line;\nstat prints the node's properties; dump "
+	    "prints the whole subtree, one\n\"URI = value\" line per leaf. add "
 	    "without VALUE and with --format node\n(the default when there is "
 	    "no VALUE) adds an interior node. --file reads the\nvalue from a "
 	    "file.\n");
@@ -90,6 +92,56 @@ print_info(const struct csp_info *i)
 		printf("Description: %s\n", i->description);
 	if (i->size >= 0)
 		printf("Size: %lld\n", i->size);
+}
+
+#define DUMP_MAX_DEPTH	URI_MAX_DEPTH
+
+/*
+ * Prints the subtree at uri: "URI = value" per leaf, "URI/" per interior
+ * node, "URI: reason (status)" for a node that cannot be read. Returns the
+ * number of nodes that failed.
+ */
+static int
+dump(struct tree *t, const struct tree_who *who, const char *uri, int depth)
+{
+	struct csp_value v;
+	struct dm_uri u;
+	char *msg = NULL, *esc, *child;
+	size_t i;
+	int st, failed = 0;
+
+	if (uri_parse(uri, &u, NULL) != 0)
+		return 1;
+	st = tree_get(t, who, &u, &v, &msg);
+	uri_free(&u);
+	if (st != DM_OK) {
+		printf("%s: %s (%d)\n", uri, msg != NULL ? msg :
+		    dm_status_text(st), st);
+		free(msg);
+		return 1;
+	}
+	if (v.format != NULL && strcmp(v.format, "node") == 0) {
+		printf("%s/\n", uri);
+		for (i = 0; i < v.nchildren && depth < DUMP_MAX_DEPTH; i++) {
+			esc = uri_escape_segment(v.children[i]);
+			child = esc == NULL ? NULL : strcmp(uri, ".") == 0 ?
+			    util_asprintf("./%s", esc) :
+			    util_asprintf("%s/%s", uri, esc);
+			if (child != NULL)
+				failed += dump(t, who, child, depth + 1);
+			else
+				failed++;
+			free(esc);
+			free(child);
+		}
+	} else {
+		printf("%s = ", uri);
+		if (v.len > 0)
+			fwrite(v.data, 1, v.len, stdout);
+		putchar('\n');
+	}
+	csp_value_free(&v);
+	return failed;
 }
 
 int
@@ -186,6 +238,8 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 		} else if (print_value(&out) != 0)
 			goto out;
 		rc = 0;
+	} else if (strcmp(verb, "dump") == 0) {
+		rc = dump(t, &who, argv[1], 0) == 0 ? 0 : 1;
 	} else if (strcmp(verb, "stat") == 0) {
 		st = tree_stat(t, &who, &u, &info, &msg);
 		if (st != DM_OK) {

@@ -26,7 +26,7 @@ usage(FILE *f)
 	    "subtrees are\nLua scripts (CSPs).\n"
 	    "\n"
 	    "Commands:\n"
-	    "  tree get|list|stat|add|replace|delete|exec URI [VALUE]\n"
+	    "  tree get|list|stat|dump|add|replace|delete|exec URI [VALUE]\n"
 	    "        run the CSPs locally, as the administrator "
 	    "(luadm tree --help)\n"
 	    "  replay [--server-id ID] MSG.xml...\n"
