@@ -7,6 +7,7 @@
  * caller, who frees them on success and failure alike.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,13 +164,28 @@ push_ctx(lua_State *L, const struct call *k)
 	lua_setfield(L, -2, "log");
 }
 
-/* Interprets (nil, status, message) results starting at idx. */
+/*
+ * Interprets (nil|false, status [, message]) and (nil|false, message)
+ * results starting at idx. def is the status when nothing else says:
+ * 404 for get/stat answering nil, 200 for a mutator answering nil.
+ */
 static void
 status_results(lua_State *L, struct call *k, int idx, int def)
 {
 	lua_Integer st;
 	int isnum;
 
+	if (lua_type(L, idx + 1) == LUA_TSTRING &&
+	    !lua_isnumber(L, idx + 1)) {
+		/* nil, "message": a failure described in words */
+		k->msg = xstrdup_l(L, lua_tostring(L, idx + 1),
+		    lua_rawlen(L, idx + 1));
+		k->status = dm_status_of_error(k->msg, DM_COMMAND_FAILED);
+		if (k->kind != CALL_MUTATE && k->status == DM_COMMAND_FAILED &&
+		    strstr(k->msg, strerror(ENOENT)) != NULL)
+			k->status = DM_NOT_FOUND;
+		return;
+	}
 	st = lua_tointegerx(L, idx + 1, &isnum);
 	if (isnum && st >= 100 && st <= 599)
 		k->status = (int)st;
@@ -281,10 +297,12 @@ convert_mutate(lua_State *L, struct call *k, int idx)
 		status_results(L, k, idx, DM_OK);
 		return;
 	case LUA_TBOOLEAN:
-		if (lua_toboolean(L, idx))
+		if (lua_toboolean(L, idx)) {
 			k->status = DM_OK;
-		else
-			status_results(L, k, idx, DM_COMMAND_FAILED);
+			return;
+		}
+		/* false [, status | message]: a failure */
+		status_results(L, k, idx, DM_COMMAND_FAILED);
 		return;
 	case LUA_TNUMBER:
 		st = lua_tointeger(L, idx);

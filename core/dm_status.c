@@ -1,4 +1,7 @@
 /* dm_status.c: reason phrases for status codes, for logs and the CLI. */
+#include <errno.h>
+#include <string.h>
+
 #include "dm_status.h"
 
 const char *
@@ -39,4 +42,15 @@ dm_status_text(int status)
 			return "Request error";
 		return "Command failed";
 	}
+}
+
+int
+dm_status_of_error(const char *msg, int def)
+{
+	if (msg == NULL)
+		return def;
+	if (strstr(msg, strerror(EACCES)) != NULL ||
+	    strstr(msg, strerror(EPERM)) != NULL)
+		return DM_PERMISSION_DENIED;
+	return def;
 }

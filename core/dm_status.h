@@ -39,6 +39,13 @@ enum dm_status {
 /* A short English reason for a status code ("Not found"); never NULL. */
 const char *dm_status_text(int status);
 
+/*
+ * The status for an error message from a CSP: 425 when it reports a
+ * permission error (the system's text for EACCES or EPERM, as dm.*, io.open
+ * and os.remove give it), else def.
+ */
+int	dm_status_of_error(const char *msg, int def);
+
 /* 1 when the code means the command succeeded (2xx). */
 #define DM_STATUS_OK(s)	((s) >= 200 && (s) < 300)
 

@@ -26,7 +26,6 @@ struct lua_host {
 	unsigned long	 fail_after;	/* tests: fail this allocation */
 	int		 failing;	/* tests: failing until the call ends
 					   (Lua retries once after a GC) */
-	int		 oom;		/* an allocation was refused */
 	uint64_t	 deadline;	/* ms, 0 = none */
 	int		 timed_out;
 };
@@ -49,16 +48,13 @@ host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if (h->failing || (h->fail_after > 0 && --h->fail_after == 0)) {
 		h->failing = 1;
-		h->oom = 1;
 		return NULL;
 	}
 	if (h->max > 0 && nsize > osize && h->used + (nsize - osize) > h->max) {
-		h->oom = 1;
 		return NULL;
 	}
 	np = realloc(ptr, nsize);
 	if (np == NULL) {
-		h->oom = 1;
 		return NULL;
 	}
 	h->used = h->used - osize + nsize;
@@ -303,7 +299,6 @@ lua_host_pcall(struct lua_host *h, int nargs, int nres, unsigned timeout_ms,
 	base = lua_gettop(L) - nargs;		/* function index */
 	lua_pushcfunction(L, host_msgh);
 	lua_insert(L, base);			/* stack: msgh, fn, args */
-	h->oom = 0;
 	h->timed_out = 0;
 	h->deadline = timeout_ms > 0 ? util_now_ms() + timeout_ms : 0;
 	if (h->deadline != 0)
@@ -321,7 +316,10 @@ lua_host_pcall(struct lua_host *h, int nargs, int nres, unsigned timeout_ms,
 		if (msg != NULL)
 			*msg = util_asprintf("time limit of %u ms exceeded",
 			    timeout_ms);
-	} else if (rc == LUA_ERRMEM || h->oom) {
+	} else if (rc == LUA_ERRMEM || (lua_type(L, -1) == LUA_TSTRING &&
+	    strcmp(lua_tostring(L, -1), "not enough memory") == 0)) {
+		/* (an allocation refused and rescued by the emergency
+		 * collection is no error: only one that surfaced counts) */
 		status = DM_COMMAND_FAILED;
 		if (msg != NULL)
 			*msg = util_asprintf("out of memory (limit %zu MiB)",
@@ -331,13 +329,13 @@ lua_host_pcall(struct lua_host *h, int nargs, int nres, unsigned timeout_ms,
 		if (raised_status != NULL)
 			*raised_status = 1;
 	} else {
-		status = DM_COMMAND_FAILED;
+		status = dm_status_of_error(lua_tostring(L, -1),
+		    DM_COMMAND_FAILED);
 		if (msg != NULL)
 			*msg = strdup(lua_type(L, -1) == LUA_TSTRING ?
 			    lua_tostring(L, -1) : "unknown error");
 	}
 	lua_pop(L, 1);
-	h->oom = 0;
 	if (h->max > 0 && h->used > h->max / 2)
 		lua_gc(L, LUA_GCCOLLECT);
 	return status;
