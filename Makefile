@@ -40,7 +40,7 @@ demo: build
 	@sh scripts/demo.sh $(BUILD)
 
 memcheck: build
-	LUADM_MEMCHECK=1 ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+	sh scripts/memcheck.sh $(BUILD)
 
 fuzz: build
 	@echo "make fuzz: the fuzz targets arrive with the hardening issue" >&2; exit 1

@@ -101,6 +101,17 @@ outcome_ok(const struct outcome *o)
 }
 
 int
+outcome_has(const struct outcome *o, int code)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->codes[i] == code)
+			return 1;
+	return 0;
+}
+
+int
 outcome_code(const struct outcome *o)
 {
 	size_t i;
@@ -329,7 +340,7 @@ run_sequence(struct engine *e, const struct syncml_cmd *c,
 		}
 		if (run_cmd(e, k, msg_ref, w, res, 1) != 0)
 			return -1;
-		if (res->abort)
+		if (res->abort || res->cancelled)
 			stop = 1;
 	}
 	return 0;
@@ -357,6 +368,8 @@ run_cmd(struct engine *e, const struct syncml_cmd *c, const char *msg_ref,
 		res->commands = 1;
 		if (engine_run_items(e, c, &o) != 0)
 			return -1;
+		if (outcome_has(&o, DM_CANCELLED))
+			res->cancelled = 1;
 		rc = engine_emit(e, w, msg_ref, &o);
 		outcome_free(&o);
 		return rc;
@@ -482,6 +495,12 @@ engine_process(struct engine *e, const struct syncml_msg *msg,
 				res->commands = 1;
 			if (emit_simple(w, msg_ref, c, why != NULL ?
 			    DM_NOT_EXECUTED : code) != 0)
+				return -1;
+			continue;
+		}
+		if (res->cancelled) {
+			/* a command answered 214: nothing more runs */
+			if (emit_simple(w, msg_ref, c, DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}

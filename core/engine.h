@@ -56,6 +56,8 @@ struct engine_result {
 				   written (or its code was not 200/212) */
 	int	 abort;		/* the server sent Alert 1223 */
 	int	 next_requested;	/* the server sent Alert 1222 */
+	int	 cancelled;	/* a command answered 214: no more commands
+				   run in this session */
 	long	 max_msg_size;	/* in force for the session, -1 = none */
 	long	 max_obj_size;
 	/* The server's Status commands, borrowed from the message. */

@@ -34,6 +34,8 @@ void	outcome_set_all(struct outcome *o, int code);
 void	outcome_free(struct outcome *o);
 /* 1 when every code is a success (2xx). */
 int	outcome_ok(const struct outcome *o);
+/* 1 when some Item got code. */
+int	outcome_has(const struct outcome *o, int code);
 /* The first failing code, or 200. */
 int	outcome_code(const struct outcome *o);
 

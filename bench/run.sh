@@ -1,0 +1,90 @@
+#!/bin/sh
+# bench/run.sh BUILD: `make bench`. Builds what the benchmarks need in the
+# CMake build directory BUILD (default: build), runs every benchmark and
+# prints one table of figures at the end.
+#
+# Benchmarks print figures; nothing here judges a timing. A benchmark whose
+# answers are wrong (its binary exits non-zero, saying WRONG) or that does
+# not build gets a FAILED row, and the script then exits 1.
+#
+# Adding a benchmark: write a function bench_<name> that builds its target
+# (build_target) and runs it through `run <name> <command...>`; each line
+# the command prints on stdout becomes a row of the table. Then add <name>
+# to BENCHMARKS.
+#
+# Knobs (environment): JOBS (build parallelism, 2), BENCH_REPS (repetitions
+# of each measurement, the best is kept; 5), BENCH_ENGINE_N (commands per
+# message of the engine benchmark; 10000).
+set -u
+
+BENCHMARKS="engine"
+
+BUILD=${1:-build}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+JOBS=${JOBS:-2}
+REPS=${BENCH_REPS:-5}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/luadm-bench.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+ROWS=$TMP/rows
+: >"$ROWS"
+FAILED=0
+
+# row TEXT: one line of the final table.
+row() {
+	printf '%s\n' "$*" >>"$ROWS"
+}
+
+# build_target NAME TARGET: builds one CMake target, quietly unless it fails.
+build_target() {
+	echo "bench: building $2" >&2
+	if ! cmake --build "$BUILD" --target "$2" -j"$JOBS" \
+	    >"$TMP/build.log" 2>&1; then
+		cat "$TMP/build.log" >&2
+		row "$1  FAILED: target $2 does not build"
+		FAILED=1
+		return 1
+	fi
+}
+
+# run NAME COMMAND...: runs one benchmark; its stdout lines become rows,
+# its stderr goes straight to the terminal.
+run() {
+	_name=$1
+	shift
+	echo "bench: running $_name" >&2
+	_t0=$(date +%s)
+	if "$@" >"$TMP/out"; then
+		cat "$TMP/out" >>"$ROWS"
+	else
+		_rc=$?
+		cat "$TMP/out" >>"$ROWS"
+		row "$_name  FAILED (exit $_rc): see WRONG above"
+		FAILED=1
+	fi
+	echo "bench: $_name took $(($(date +%s) - _t0)) s" >&2
+}
+
+# The engine in-process: N Replace into a Lua CSP, then N Get of the same
+# nodes, against libxml2 alone on the same bytes (bench/bench_engine.c).
+bench_engine() {
+	build_target engine bench_engine || return 0
+	mkdir "$TMP/engine-state"
+	run engine "$BUILD/bench/bench_engine" -n "${BENCH_ENGINE_N:-10000}" \
+	    -r "$REPS" -c "$SRC/bench/csp" -s "$TMP/engine-state"
+}
+
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+	echo "bench: $BUILD is not a configured CMake build directory" >&2
+	exit 1
+fi
+for b in $BENCHMARKS; do
+	"bench_$b"
+done
+
+echo
+echo "luadm benchmarks: best of $REPS, $(nproc 2>/dev/null || echo '?') CPUs," \
+    "$(uname -m), build $BUILD"
+echo "-------------------------------------------------------------------------------"
+cat "$ROWS"
+exit "$FAILED"
