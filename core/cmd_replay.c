@@ -56,7 +56,8 @@ cmd_replay(const struct config *cfg, int argc, char **argv)
 
 	memset(&so, 0, sizeof(so));
 	so.server_id = cfg->server_id;
-	so.honour_hdr_meta = 1;
+	so.honour_hdr_meta = cfg->session.honour_hdr_meta;
+	so.ui_policy = (enum engine_ui_policy)cfg->session.ui_alerts;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -4,10 +4,12 @@
  * checks unless server_id is configured), for CSP authors and for trying
  * a machine's tree by hand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -17,8 +19,6 @@
 #include "tree.h"
 #include "uri.h"
 #include "util.h"
-
-#define TREE_MAX_FILE	(64u * 1024 * 1024)
 
 static void
 tree_usage(FILE *f)
@@ -161,7 +161,7 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 	struct tree *t = NULL;
 	const char *verb, *why = NULL, *file = NULL;
 	char *msg = NULL, *err = NULL, *fbuf = NULL;
-	int ch, st, rc = 1, i;
+	int ch, st, rc = 1;
 	size_t flen;
 
 	/* options may come before or after the positional arguments; "--"
@@ -203,14 +203,19 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	if (file != NULL) {
-		i = store_read(file, TREE_MAX_FILE, &fbuf, &flen, &err);
-		if (i != 0) {
-			fprintf(stderr, "luadm: %s\n", i == 1 ?
-			    "--file: no such file" : err);
+		/* the CSP gets the file as a luadm.Blob, never in memory */
+		if (access(file, R_OK) != 0) {
+			fprintf(stderr, "luadm: --file %s: %s\n", file,
+			    strerror(errno));
 			goto out;
 		}
-		in.data = fbuf;
-		in.len = flen;
+		fbuf = realpath(file, NULL);
+		if (fbuf == NULL) {
+			fprintf(stderr, "luadm: --file %s: %s\n", file,
+			    strerror(errno));
+			goto out;
+		}
+		in.file = fbuf;
 	} else if (argc >= 3) {
 		in.data = argv[2];
 		in.len = strlen(argv[2]);
@@ -252,11 +257,12 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 	} else if (strcmp(verb, "add") == 0 || strcmp(verb, "replace") == 0 ||
 	    strcmp(verb, "delete") == 0 || strcmp(verb, "exec") == 0) {
 		if (strcmp(verb, "add") == 0) {
-			if (in.data == NULL && in.format == NULL)
+			if (in.data == NULL && in.file == NULL &&
+			    in.format == NULL)
 				in.format = "node";
 			st = tree_add(t, &who, &u, &in, &msg);
 		} else if (strcmp(verb, "replace") == 0) {
-			if (in.data == NULL) {
+			if (in.data == NULL && in.file == NULL) {
 				in.data = "";
 				in.len = 0;
 			}

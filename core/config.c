@@ -23,7 +23,7 @@
 
 static const char *const config_keys[] = {
 	"state_dir", "csp_path", "sysroot", "runner", "log_level", "limits",
-	"acl", "device", "csp", "server_id", NULL
+	"acl", "device", "csp", "server_id", "session", NULL
 };
 
 static char *
@@ -59,9 +59,15 @@ config_defaults(void)
 	cfg->limits.run_timeout_ms = 60000;
 	cfg->limits.read_cap = 16u * 1024 * 1024;
 	cfg->acl_default = strdup("Add=*&Delete=*&Exec=*&Get=*&Replace=*");
+	cfg->session.honour_hdr_meta = 1;
+	cfg->session.ui_alerts = 0;	/* ENGINE_UI_UNSUPPORTED */
+	cfg->session.connect_timeout_ms = 30000;
+	cfg->session.timeout_ms = 300000;
+	cfg->session.max_message = 16u * 1024 * 1024;
+	cfg->session.login_status = strdup("user");
 	if (cfg->state_dir == NULL || cfg->csp_path == NULL ||
 	    cfg->csp_path[0] == NULL || cfg->sysroot == NULL ||
-	    cfg->acl_default == NULL) {
+	    cfg->acl_default == NULL || cfg->session.login_status == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -92,6 +98,8 @@ config_free(struct config *cfg)
 	strv_free(cfg->runner, cfg->nrunner);
 	free(cfg->acl_default);
 	free(cfg->server_id);
+	free(cfg->session.user_agent);
+	free(cfg->session.login_status);
 	free(cfg);
 }
 
@@ -129,7 +137,10 @@ config_eval(lua_State *L, const char *path, char **err)
 		*err = rerr;
 		return -1;
 	}
-	if (luaL_loadbufferx(L, buf, len, path, "t") != LUA_OK) {
+	lua_pushfstring(L, "@%s", path);
+	rc = luaL_loadbufferx(L, buf, len, lua_tostring(L, -1), "t");
+	lua_remove(L, -2);
+	if (rc != LUA_OK) {
 		free(buf);
 		*err = xasprintf_err("%s", lua_tostring(L, -1));
 		lua_pop(L, 1);
@@ -360,6 +371,80 @@ config_read_acl(lua_State *L, struct config *cfg, char **err)
 	return 0;
 }
 
+static int
+config_read_session(lua_State *L, struct config *cfg, char **err)
+{
+	static const char *const ui[] = { "unsupported", "accept", "reject",
+	    NULL };
+	struct config_session *ss = &cfg->session;
+	char *s = NULL;
+	double v;
+	int i;
+
+	lua_getfield(L, -1, "session");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		*err = xasprintf_err("%s: 'session' must be a table", cfg->path);
+		goto err;
+	}
+	lua_getfield(L, -1, "honour_server_meta");
+	if (!lua_isnil(L, -1))
+		ss->honour_hdr_meta = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (get_string(L, cfg, "ui_alerts", &s, 0, err))
+		goto err;
+	if (s != NULL) {
+		for (i = 0; ui[i] != NULL && strcmp(ui[i], s) != 0; i++)
+			;
+		if (ui[i] == NULL) {
+			*err = xasprintf_err("%s: 'session.ui_alerts' must be "
+			    "unsupported, accept or reject, not '%s'",
+			    cfg->path, s);
+			goto err;
+		}
+		ss->ui_alerts = i;
+	}
+	free(s);
+	s = NULL;
+	if (get_string(L, cfg, "login_status", &s, 0, err))
+		goto err;
+	if (s != NULL) {
+		if (strcmp(s, "user") != 0 && strcmp(s, "others") != 0 &&
+		    strcmp(s, "none") != 0) {
+			*err = xasprintf_err("%s: 'session.login_status' must "
+			    "be user, others or none, not '%s'", cfg->path, s);
+			goto err;
+		}
+		free(ss->login_status);
+		ss->login_status = s;
+		s = NULL;
+	}
+	if (get_string(L, cfg, "user_agent", &ss->user_agent, 0, err))
+		goto err;
+	v = ss->connect_timeout_ms;
+	if (get_number(L, cfg, "session", "connect_timeout_ms", 3600000, &v,
+	    err))
+		goto err;
+	ss->connect_timeout_ms = (unsigned)v;
+	v = ss->timeout_ms;
+	if (get_number(L, cfg, "session", "timeout_ms", 86400000, &v, err))
+		goto err;
+	ss->timeout_ms = (unsigned)v;
+	v = (double)ss->max_message / (1024 * 1024);
+	if (get_number(L, cfg, "session", "max_message_mb", 1024, &v, err))
+		goto err;
+	ss->max_message = (size_t)(v * 1024 * 1024);
+	lua_pop(L, 1);
+	return 0;
+err:
+	free(s);
+	lua_pop(L, 1);
+	return -1;
+}
+
 /* Refuses keys the file sets that luadm does not know (typos). */
 static int
 config_check_keys(lua_State *L, const struct config *cfg, char **err)
@@ -422,7 +507,8 @@ config_load(const char *path, char **err)
 	    get_string(L, cfg, "log_level", &level, 0, err) ||
 	    get_string(L, cfg, "server_id", &cfg->server_id, 0, err) ||
 	    config_read_limits(L, cfg, err) ||
-	    config_read_acl(L, cfg, err))
+	    config_read_acl(L, cfg, err) ||
+	    config_read_session(L, cfg, err))
 		goto err;
 	if (level != NULL) {
 		lvl = log_level_parse(level);

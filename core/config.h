@@ -21,6 +21,18 @@ struct config_limits {
 	size_t		read_cap;	/* default cap of dm.read_file, bytes */
 };
 
+/* How sessions behave (the `session` table). */
+struct config_session {
+	int		 honour_hdr_meta;	/* keep the server's SyncHdr
+						   MaxMsgSize/MaxObjSize */
+	int		 ui_alerts;	/* enum engine_ui_policy */
+	char		*user_agent;	/* NULL = "luadm/<version>" */
+	unsigned	 connect_timeout_ms;
+	unsigned	 timeout_ms;	/* one HTTP request */
+	size_t		 max_message;	/* largest server message accepted */
+	char		*login_status;	/* 1224 data: user, others, none */
+};
+
 struct config {
 	char		*path;		/* file read, or NULL for defaults */
 	char		*state_dir;	/* persistent state (0700) */
@@ -39,6 +51,7 @@ struct config {
 	char		*acl_default;	/* ACL of nodes with none of their own */
 	char		*server_id;	/* server id used by `luadm tree`
 					   (NULL = the local administrator) */
+	struct config_session session;
 };
 
 /*

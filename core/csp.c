@@ -57,6 +57,7 @@ struct call {
 	size_t			 mount;
 	const char		*path;	/* NULL: no path argument (tx hooks) */
 	int			 nvals;	/* extra arguments below */
+	const char		*blob;	/* val[0] is this file (a Blob) */
 	const char		*val[3];
 	size_t			 vlen[3];
 	struct csp_value	*vout;
@@ -73,6 +74,7 @@ csp_value_free(struct csp_value *v)
 	if (v == NULL)
 		return;
 	free(v->data);
+	free(v->file);
 	free(v->format);
 	free(v->type);
 	for (i = 0; i < v->nchildren; i++)
@@ -355,7 +357,9 @@ csp_trampoline(lua_State *L)
 		nargs++;
 	}
 	for (i = 0; i < k->nvals; i++) {
-		if (k->val[i] == NULL)
+		if (i == 0 && k->blob != NULL)
+			lua_dm_push_blob(L, k->blob);
+		else if (k->val[i] == NULL)
 			lua_pushnil(L);
 		else
 			lua_pushlstring(L, k->val[i], k->vlen[i]);
@@ -476,7 +480,8 @@ csp_load_script(struct csp *c)
 		goto out;
 	}
 	for (i = 0; csp_verbs[i] != NULL; i++) {
-		lua_getfield(L, t, csp_verbs[i]);
+		lua_pushstring(L, csp_verbs[i]);	/* raw: unprotected */
+		lua_rawget(L, t);
 		if (!lua_isnil(L, -1) && !lua_isfunction(L, -1)) {
 			c->broken = util_asprintf("%s: field '%s' must be a "
 			    "function", c->path, csp_verbs[i]);
@@ -487,7 +492,8 @@ csp_load_script(struct csp *c)
 	}
 	c->has_tx = 1;
 	for (i = 6; i <= 8; i++) {
-		lua_getfield(L, t, csp_verbs[i]);
+		lua_pushstring(L, csp_verbs[i]);
+		lua_rawget(L, t);
 		if (!lua_isfunction(L, -1))
 			c->has_tx = 0;
 		lua_pop(L, 1);
@@ -508,7 +514,8 @@ csp_load_mounts(struct csp *c)
 	int rc;
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-	lua_getfield(L, -1, "mount");
+	lua_pushliteral(L, "mount");		/* raw: unprotected */
+	lua_rawget(L, -2);
 	if (lua_type(L, -1) == LUA_TSTRING) {
 		lua_createtable(L, 1, 0);
 		lua_insert(L, -2);
@@ -688,7 +695,8 @@ csp_stat(struct csp *c, const struct csp_ctx *ctx, size_t mount,
 		int has;
 
 		lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-		lua_getfield(L, -1, "stat");
+		lua_pushliteral(L, "stat");
+		lua_rawget(L, -2);
 		has = lua_isfunction(L, -1);
 		lua_pop(L, 2);
 		if (!has) {
@@ -736,6 +744,7 @@ csp_mutate(struct csp *c, const char *verb, const char *cmd,
 	call_init(&k, c, CALL_MUTATE, verb, cmd, ctx, mount, path);
 	if (in != NULL) {
 		k.nvals = 3;
+		k.blob = in->file;
 		k.val[0] = in->data;
 		k.vlen[0] = in->len;
 		k.val[1] = in->format;

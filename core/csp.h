@@ -32,12 +32,25 @@
  * all), acl = default OMA ACL string, size = number, title = string,
  * description = string }. Without stat, a node exists when get succeeds.
  * For add of an interior node value is nil and format is "node".
- * value is a Lua string (a large object may later arrive as a luadm.Blob).
+ * value is a Lua string, or a luadm.Blob when the value is held in a file
+ * (a large object, `luadm tree replace --file`): blob:path(), blob:size(),
+ * blob:read() (the whole value, capped by limits.read_cap_mb), #blob and
+ * tostring(blob); dm.is_blob(v) tells them apart. The file is the core's:
+ * copy it, do not keep its path.
  *
- * Results of add/replace/delete/exec: nothing or true -> 200; a number ->
- * that status (e.g. 202 when finishing asynchronously); nil, status, message
- * -> that status; error({status = 404, message = "..."}) -> that status;
- * any other error -> 500 with the traceback logged.
+ * Results of add/replace/delete/exec: nothing, nil or true -> 200; a
+ * number -> that status (e.g. 202 when finishing asynchronously);
+ * nil|false, status [, message] -> that status; nil|false, "message" ->
+ * 500 (the Lua idiom `return nil, err`); false -> 500;
+ * error({status = 404, message = "..."}) -> that status; any other error
+ * -> 500 with the traceback logged. get/stat answering nil -> 404, and
+ * nil, "message" -> 500 (404 when the message is ENOENT's text). A
+ * message carrying EACCES's or EPERM's text ("Permission denied") -> 425.
+ *
+ * A CSP cannot escape its limits: the deadline hook re-arms itself so
+ * pcall cannot swallow it, xpcall's handler runs after unwinding (and not
+ * once the deadline passed), and setmetatable refuses __gc (finalizers run
+ * with hooks off).
  *
  * ctx = { scope = "device"|"user", server_id = string|nil, session_id =
  * string|nil, cmd = "Get"|"Add"|..., uri = the URI as the server sent it,
@@ -64,6 +77,8 @@ struct csp_ctx {
 struct csp_value {
 	char	*data;		/* leaf value bytes (NUL-terminated), or NULL */
 	size_t	 len;
+	char	*file;		/* in: the value is this file's content (a
+				   luadm.Blob for the CSP); data is NULL */
 	char	*format;	/* "chr", "node", ...; NULL = unknown */
 	char	*type;		/* MIME type or NULL */
 	char	**children;	/* interior node: decoded child names */

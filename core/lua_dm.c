@@ -32,6 +32,7 @@
 #include "util.h"
 
 #define GUARD_MT	"luadm.Guard"
+#define BLOB_MT		"luadm.Blob"
 #define RUN_DEFAULT_CAP	(4u * 1024 * 1024)
 
 static const char cfg_key = 'c';	/* registry: const struct config * */
@@ -110,14 +111,17 @@ push_real_path(lua_State *L, const char *p)
 	const struct config *cfg = cfg_of(L);
 	const char *root = cfg->sysroot;
 	size_t rl = strlen(root);
+	luaL_Buffer b;
 
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--;
-	if (p[0] == '/')
-		return lua_pushfstring(L, "%s%s",
-		    lua_pushlstring(L, root, rl), p) + (lua_remove(L, -2), 0);
-	return lua_pushfstring(L, "%s/%s",
-	    lua_pushlstring(L, root, rl), p) + (lua_remove(L, -2), 0);
+	luaL_buffinit(L, &b);
+	luaL_addlstring(&b, root, rl);
+	if (p[0] != '/')
+		luaL_addchar(&b, '/');
+	luaL_addstring(&b, p);
+	luaL_pushresult(&b);
+	return lua_tostring(L, -1);
 }
 
 /* return nil, "<what>: <strerror(errno)>" */
@@ -719,7 +723,90 @@ l_run(lua_State *L)
 	return 1;
 }
 
+/* A value held in a file. uservalue 1 = its path. */
+struct blob {
+	long long	size;
+};
+
+void
+lua_dm_push_blob(lua_State *L, const char *path)
+{
+	struct blob *b;
+	struct stat st;
+
+	b = lua_newuserdatauv(L, sizeof(*b), 1);
+	b->size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+	lua_pushstring(L, path);
+	lua_setiuservalue(L, -2, 1);
+	luaL_setmetatable(L, BLOB_MT);
+}
+
+/* blob:path() */
+static int
+l_blob_path(lua_State *L)
+{
+	luaL_checkudata(L, 1, BLOB_MT);
+	lua_getiuservalue(L, 1, 1);
+	return 1;
+}
+
+/* blob:size(), #blob */
+static int
+l_blob_size(lua_State *L)
+{
+	struct blob *b = luaL_checkudata(L, 1, BLOB_MT);
+
+	lua_pushinteger(L, b->size);
+	return 1;
+}
+
+/* blob:read(), tostring(blob): the whole value, capped. May raise. */
+static int
+l_blob_read(lua_State *L)
+{
+	struct blob *b = luaL_checkudata(L, 1, BLOB_MT);
+	const struct config *cfg = cfg_of(L);
+	const char *path;
+	struct guard *g;
+	size_t len;
+	char *err = NULL;
+	int rc;
+
+	lua_getiuservalue(L, 1, 1);
+	path = lua_tostring(L, -1);
+	if (b->size >= 0 && (size_t)b->size > cfg->limits.read_cap)
+		return luaL_error(L, "the value (%I bytes) is larger than "
+		    "limits.read_cap_mb: read it from blob:path()",
+		    (lua_Integer)b->size);
+	g = guard_push(L);
+	rc = store_read(path, cfg->limits.read_cap, &g->p, &len, &err);
+	if (rc != 0) {
+		lua_pushstring(L, rc == 1 ? "the value's file is gone" :
+		    err != NULL ? err : "out of memory");
+		free(err);
+		return lua_error(L);
+	}
+	lua_pushlstring(L, g->p, len);
+	return 1;
+}
+
+/* dm.is_blob(v) */
+static int
+l_is_blob(lua_State *L)
+{
+	lua_pushboolean(L, luaL_testudata(L, 1, BLOB_MT) != NULL);
+	return 1;
+}
+
+static const luaL_Reg blob_methods[] = {
+	{ "path", l_blob_path },
+	{ "size", l_blob_size },
+	{ "read", l_blob_read },
+	{ NULL, NULL }
+};
+
 static const luaL_Reg dm_funcs[] = {
+	{ "is_blob", l_is_blob },
 	{ "log", l_log },
 	{ "path", l_path },
 	{ "read_file", l_read_file },
@@ -746,6 +833,17 @@ lua_dm_open(lua_State *L, const struct config *cfg, const char *csp_name)
 		lua_setfield(L, -2, "__gc");
 		lua_pushcfunction(L, guard_gc);
 		lua_setfield(L, -2, "__close");
+	}
+	lua_pop(L, 1);
+	if (luaL_newmetatable(L, BLOB_MT)) {
+		luaL_newlib(L, blob_methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, l_blob_size);
+		lua_setfield(L, -2, "__len");
+		lua_pushcfunction(L, l_blob_read);
+		lua_setfield(L, -2, "__tostring");
+		lua_pushliteral(L, "luadm.Blob");
+		lua_setfield(L, -2, "__name");
 	}
 	lua_pop(L, 1);
 	lua_pushlightuserdata(L, (void *)(uintptr_t)cfg);

@@ -20,6 +20,12 @@ struct config;
 void	lua_dm_open(lua_State *L, const struct config *cfg,
 	    const char *csp_name);
 
+/*
+ * Pushes a luadm.Blob for the value held in the file at path (not under
+ * the system root: it is the core's own file). May raise.
+ */
+void	lua_dm_push_blob(lua_State *L, const char *path);
+
 /* Pushes a ctx.log-style function: log(ctx_or_nil, level, message). */
 void	lua_dm_push_logfn(lua_State *L);
 

@@ -130,6 +130,60 @@ l_load_text(lua_State *L)
 	return lua_gettop(L) - n;
 }
 
+static struct lua_host *host_of(lua_State *L);
+
+/*
+ * xpcall(f, msgh, ...) whose handler runs after the error has unwound (Lua's
+ * own calls it inside the error machinery, where the deadline hook cannot
+ * fire), and not at all once the deadline has passed: the time-limit error
+ * then goes on up. The handler gets the error object and returns what
+ * xpcall returns after false. No debug library, so no traceback is lost.
+ */
+static int
+l_xpcall(lua_State *L)
+{
+	struct lua_host *h;
+	int n = lua_gettop(L);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushboolean(L, 1);
+	lua_pushvalue(L, 1);
+	lua_rotate(L, 3, 2);	/* stack: f, msgh, true, f, args... */
+	if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK)
+		return lua_gettop(L) - 2;
+	h = host_of(L);
+	if (h != NULL && h->timed_out)
+		return lua_error(L);	/* the time limit is not catchable */
+	lua_pushvalue(L, 2);
+	lua_insert(L, -2);	/* stack: ..., msgh, err */
+	lua_call(L, 1, 1);
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/*
+ * setmetatable that refuses a metatable with __gc: Lua runs finalizers with
+ * hooks off, so a finalizer could run past the time limit (or forever).
+ * upvalue 1 = the real setmetatable.
+ */
+static int
+l_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: __gc metamethods are "
+			    "not allowed in CSPs (finalizers would run outside "
+			    "the time limit)");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
 /* package.preload loader of an embedded SDK module; upvalue = index. */
 static int
 l_sdk_loader(lua_State *L)
@@ -165,6 +219,11 @@ host_openlibs_p(lua_State *L)
 	lua_getglobal(L, "load");
 	lua_pushcclosure(L, l_load_text, 1);
 	lua_setglobal(L, "load");
+	lua_pushcfunction(L, l_xpcall);
+	lua_setglobal(L, "xpcall");
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, l_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
 	lua_getfield(L, -1, "preload");		/* stack: package, preload */
 	for (i = 0; luadm_sdk_modules[i].name != NULL; i++) {
 		lua_pushinteger(L, i);
@@ -266,16 +325,21 @@ host_status_of_table(lua_State *L, char **msg)
 	lua_Integer st = DM_COMMAND_FAILED;
 	int isnum;
 
-	lua_getfield(L, -1, "status");
+	/* raw reads: this runs outside the protected call, where a
+	 * metamethod that raises would abort the process */
+	lua_pushliteral(L, "status");
+	lua_rawget(L, -2);
 	st = lua_tointegerx(L, -1, &isnum);
 	lua_pop(L, 1);
 	if (!isnum || st < 100 || st > 599)
 		st = DM_COMMAND_FAILED;
 	if (msg != NULL) {
-		lua_getfield(L, -1, "message");
+		lua_pushliteral(L, "message");
+		lua_rawget(L, -2);
 		if (lua_type(L, -1) != LUA_TSTRING) {
 			lua_pop(L, 1);
-			lua_getfield(L, -1, "msg");
+			lua_pushliteral(L, "msg");
+			lua_rawget(L, -2);
 		}
 		*msg = lua_type(L, -1) == LUA_TSTRING ?
 		    strdup(lua_tostring(L, -1)) :

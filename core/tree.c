@@ -59,6 +59,20 @@ prefix_match(const struct dm_uri *m, char *const *seg, size_t n)
 	return 1;
 }
 
+/* 1 when the first n segments of mount m equal seg[0..n). */
+static int
+prefix_match_n(const struct dm_uri *m, char *const *seg, size_t n)
+{
+	size_t i;
+
+	if (m->nseg < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!seg_eq(m->seg[i], seg[i]))
+			return 0;
+	return 1;
+}
+
 static void
 where_free(struct where *w)
 {
@@ -171,6 +185,40 @@ access_allows(const char *access, const char *cmd)
 	return 0;
 }
 
+/*
+ * The key under which the ACL of the node seg[0..n) is kept: the segments
+ * spelled as the mount that covers them spells them (mount prefixes match
+ * case-insensitively, so ./vendor/x and ./Vendor/X are one node and must
+ * have one ACL), then the rest as sent. malloc'd, NULL on ENOMEM.
+ */
+static char *
+acl_key(struct tree *t, char *const *seg, size_t n)
+{
+	const struct dm_uri *m = NULL;
+	char **canon, *key;
+	size_t i, k;
+
+	for (i = 0; i < t->nmounts; i++) {
+		const struct dm_uri *mu = t->mounts[i].uri;
+
+		/* a mount covering the node, or one the node is above */
+		k = mu->nseg < n ? mu->nseg : n;
+		if (!prefix_match(mu, seg, n) && !(mu->nseg > n &&
+		    prefix_match_n(mu, seg, n)))
+			continue;
+		if (m == NULL || (k == n ? mu->nseg : k) > m->nseg)
+			m = mu;
+	}
+	canon = calloc(n + 1, sizeof(*canon));
+	if (canon == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		canon[i] = m != NULL && i < m->nseg ? m->seg[i] : seg[i];
+	key = uri_join_plain(canon, n);
+	free(canon);
+	return key;
+}
+
 /* The ACL explicitly set on the node with these segments, or NULL. */
 static const char *
 acl_explicit(struct tree *t, char *const *seg, size_t n)
@@ -178,12 +226,29 @@ acl_explicit(struct tree *t, char *const *seg, size_t n)
 	const struct store_entry *e;
 	char *key;
 
-	key = uri_join_plain(seg, n);
+	key = acl_key(t, seg, n);
 	if (key == NULL)
 		return NULL;
 	e = store_map_get(&t->acls, key, strlen(key));
 	free(key);
 	return e != NULL && e->vlen > 0 ? e->val : NULL;
+}
+
+/* Saves the ACL map; 0, or a status with *msg. */
+static int
+acl_save(struct tree *t, char **msg)
+{
+	char *err = NULL;
+
+	if (store_mkdirs(t->cfg->state_dir, &err) == 0 &&
+	    store_map_save(t->acl_file, &t->acls, &err) == 0)
+		return 0;
+	log_warnx("%s", err != NULL ? err : "out of memory");
+	if (msg != NULL)
+		*msg = err;
+	else
+		free(err);
+	return DM_COMMAND_FAILED;
 }
 
 /*
@@ -251,6 +316,9 @@ prop_get(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
 	int st;
 
 	memset(out, 0, sizeof(*out));
+	st = acl_check(t, who, u, ACL_GET, msg);
+	if (st != 0)
+		return st;
 	st = tree_stat(t, who, u, &info, msg);
 	if (st != DM_OK)
 		return st;
@@ -309,7 +377,7 @@ prop_replace(struct tree *t, const struct tree_who *who,
 {
 	struct csp_info info;
 	struct dm_uri parent;
-	char *key = NULL, *err = NULL;
+	char *key = NULL;
 	const char *val = in != NULL && in->data != NULL ? in->data : "";
 	int st;
 
@@ -342,7 +410,7 @@ prop_replace(struct tree *t, const struct tree_who *who,
 	st = acl_check(t, who, &parent, ACL_REPLACE, msg);
 	if (st != 0)
 		return st;
-	key = uri_join_plain(u->seg, u->nseg);
+	key = acl_key(t, u->seg, u->nseg);
 	if (key == NULL)
 		return DM_COMMAND_FAILED;
 	if (val[0] == '\0')
@@ -353,16 +421,8 @@ prop_replace(struct tree *t, const struct tree_who *who,
 		return DM_COMMAND_FAILED;
 	}
 	free(key);
-	if (store_mkdirs(t->cfg->state_dir, &err) != 0 ||
-	    store_map_save(t->acl_file, &t->acls, &err) != 0) {
-		log_warnx("%s", err != NULL ? err : "out of memory");
-		if (msg != NULL)
-			*msg = err;
-		else
-			free(err);
-		return DM_COMMAND_FAILED;
-	}
-	return DM_OK;
+	st = acl_save(t, msg);
+	return st != 0 ? st : DM_OK;
 }
 
 int
@@ -577,7 +637,7 @@ tree_delete(struct tree *t, const struct tree_who *who,
 	struct where w;
 	char *key;
 	size_t i, kl;
-	int st;
+	int st, removed = 0;
 
 	if (u->prop != NULL || u->list != NULL) {
 		if (msg != NULL)
@@ -593,8 +653,8 @@ tree_delete(struct tree *t, const struct tree_who *who,
 	where_free(&w);
 	if (!DM_STATUS_OK(st))
 		return st;
-	/* the subtree's ACLs go with it */
-	key = uri_join_plain(u->seg, u->nseg);
+	/* the subtree's ACLs go with it, on disk too */
+	key = acl_key(t, u->seg, u->nseg);
 	if (key == NULL)
 		return st;
 	kl = strlen(key);
@@ -602,10 +662,14 @@ tree_delete(struct tree *t, const struct tree_who *who,
 		const struct store_entry *e = &t->acls.e[i];
 
 		if (e->klen >= kl && memcmp(e->key, key, kl) == 0 &&
-		    (e->klen == kl || e->key[kl] == '/'))
+		    (e->klen == kl || e->key[kl] == '/' || kl == 0)) {
 			store_map_del(&t->acls, e->key, e->klen);
+			removed = 1;
+		}
 	}
 	free(key);
+	if (removed)
+		acl_save(t, NULL);
 	return st;
 }
 

@@ -190,6 +190,21 @@ function fake.new(opts)
     return nil, "dm.run is not available in tests"
   end
 
+  -- luadm.Blob stand-in: a value held "in a file" (here: a string)
+  local Blob = {}
+  Blob.__index = Blob
+  function Blob:path() return self._path end
+  function Blob:size() return #self._data end
+  function Blob:read() return self._data end
+  Blob.__len = Blob.size
+  Blob.__tostring = Blob.read
+  function dm.is_blob(v)
+    return getmetatable(v) == Blob
+  end
+  function dm._blob(data, path)
+    return setmetatable({ _data = data, _path = path or "/spool/v" }, Blob)
+  end
+
   return dm
 end
 

@@ -328,3 +328,27 @@ test("without a store or own hooks there is no Atomic support", function()
   t.flush({})
   eq(table.concat(calls, ","), "b,r,c,f")
 end)
+
+test("a value held in a file (a Blob) reaches handlers as it is", function()
+  local got = {}
+  local t = csp.define {
+    mount = "./Vendor/Test/Blob",
+    Data = { access = "Replace", format = "bin",
+      replace = function(ctx, n, v) got.data = v end },
+    Port = { access = "Replace", format = "int",
+      replace = function(ctx, n, v) got.port = v end },
+    Kept = { access = "Get Replace", format = "chr", store = true,
+      default = "" },
+  }
+  local big = dm._blob("\0\1binary", "/spool/x")
+  eq(status_of(t.replace, DEV, "Data", big, "bin"), 200)
+  assert(dm.is_blob(got.data), "the handler got the Blob")
+  eq(got.data:path(), "/spool/x")
+  -- a node whose value must be checked reads the Blob first
+  eq(status_of(t.replace, DEV, "Port", dm._blob("42"), "int"), 200)
+  eq(got.port, "42")
+  eq(status_of(t.replace, DEV, "Port", dm._blob("4x2"), "int"), 400)
+  -- the node store keeps strings
+  eq(status_of(t.replace, DEV, "Kept", dm._blob("stored text")), 200)
+  eq((t.get(DEV, "Kept")), "stored text")
+end)
