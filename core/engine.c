@@ -247,6 +247,23 @@ engine_emit(struct engine *e, struct syncml_writer *w, const char *msg_ref,
 	return 0;
 }
 
+static int emit_simple(struct syncml_writer *, const char *,
+    const struct syncml_cmd *, int);
+
+int
+engine_emit_inner(struct syncml_writer *w, const char *msg_ref,
+    const struct syncml_cmd *c, int code)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncmds; i++) {
+		if (emit_simple(w, msg_ref, &c->cmds[i], code) != 0 ||
+		    engine_emit_inner(w, msg_ref, &c->cmds[i], code) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A Status with one code for a command (no Items considered). */
 static int
 emit_simple(struct syncml_writer *w, const char *msg_ref,
@@ -320,13 +337,17 @@ run_sequence(struct engine *e, const struct syncml_cmd *c,
 		const struct syncml_cmd *k = &c->cmds[i];
 
 		if (stop) {
-			if (emit_simple(w, msg_ref, k, DM_NOT_EXECUTED) != 0)
+			if (emit_simple(w, msg_ref, k, DM_NOT_EXECUTED) != 0 ||
+			    engine_emit_inner(w, msg_ref, k,
+			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}
 		if (k->kind == SYNCML_CMD_SEQUENCE) {
 			/* the DTD does not allow Sequence in Sequence */
-			if (emit_simple(w, msg_ref, k, DM_BAD_REQUEST) != 0)
+			if (emit_simple(w, msg_ref, k, DM_BAD_REQUEST) != 0 ||
+			    engine_emit_inner(w, msg_ref, k,
+			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}
@@ -494,13 +515,17 @@ engine_process(struct engine *e, const struct syncml_msg *msg,
 			if (c->kind != SYNCML_CMD_UNKNOWN)
 				res->commands = 1;
 			if (emit_simple(w, msg_ref, c, why != NULL ?
+			    DM_NOT_EXECUTED : code) != 0 ||
+			    engine_emit_inner(w, msg_ref, c, why != NULL ?
 			    DM_NOT_EXECUTED : code) != 0)
 				return -1;
 			continue;
 		}
 		if (res->cancelled) {
 			/* a command answered 214: nothing more runs */
-			if (emit_simple(w, msg_ref, c, DM_NOT_EXECUTED) != 0)
+			if (emit_simple(w, msg_ref, c, DM_NOT_EXECUTED) != 0 ||
+			    engine_emit_inner(w, msg_ref, c,
+			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}

@@ -526,7 +526,9 @@ engine_atomic(struct engine *e, const struct syncml_cmd *at,
 			goto out;
 	}
 	for (i = 0; i < at->ncmds; i++)
-		if (engine_emit(e, w, msg_ref, &o[i]) != 0)
+		if (engine_emit(e, w, msg_ref, &o[i]) != 0 ||
+		    engine_emit_inner(w, msg_ref, &at->cmds[i],
+		    DM_NOT_EXECUTED) != 0)
 			goto out;
 	rc = 0;
 out:

@@ -58,6 +58,13 @@ int	engine_run_item(struct engine *e, const struct syncml_cmd *c,
 int	engine_alert_code(struct engine *e, const struct syncml_cmd *c,
 	    struct engine_result *res);
 
+/*
+ * Writes a Status with code for every command nested in container c (not
+ * for c itself), depth first: the commands of a refused Atomic or Sequence.
+ */
+int	engine_emit_inner(struct syncml_writer *w, const char *msg_ref,
+	    const struct syncml_cmd *c, int code);
+
 /* Atomic: checks, runs, rolls back and writes every Status. 0 or -1. */
 int	engine_atomic(struct engine *e, const struct syncml_cmd *c,
 	    const char *msg_ref, struct syncml_writer *w);
