@@ -144,7 +144,7 @@ static char *
 auth_digest(const char *name, const char *secret, const void *nonce,
     size_t nonce_len, int with_body, const void *body, size_t body_len)
 {
-	struct auth_piece	 v[5];
+	struct auth_piece	 v[5], bp;
 	char			*cred = NULL, *body_hash = NULL, *out = NULL;
 	size_t			 n = 3;
 
@@ -164,13 +164,11 @@ auth_digest(const char *name, const char *secret, const void *nonce,
 	v[2].p = nonce;
 	v[2].len = nonce_len;
 	if (with_body) {
-		v[0].p = body;		/* reuse v[0] to hash the body alone */
-		v[0].len = body_len;
-		body_hash = auth_md5_b64(v, 1);
+		bp.p = body;
+		bp.len = body_len;
+		body_hash = auth_md5_b64(&bp, 1);
 		if (body_hash == NULL)
 			goto out;
-		v[0].p = cred;
-		v[0].len = strlen(cred);
 		v[3].p = ":";
 		v[3].len = 1;
 		v[4].p = body_hash;
@@ -206,6 +204,21 @@ auth_is_b64char(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
 }
 
+/* 1 for non-empty base64 text: alphabet characters, then '=' padding. */
+static int
+auth_is_b64text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (p == NULL || *p == '\0' || *p == '=')
+		return 0;
+	while (*p != '\0' && *p != '=' && auth_is_b64char(*p))
+		p++;
+	while (*p == '=')
+		p++;
+	return *p == '\0';
+}
+
 char *
 auth_hmac_header(const char *name, const char *mac)
 {
@@ -215,13 +228,10 @@ auth_hmac_header(const char *name, const char *mac)
 	size_t			 nlen, mlen, size;
 	char			*out, *o;
 
-	if (name == NULL || mac == NULL || *mac == '\0')
+	if (name == NULL || !auth_is_b64text(mac))
 		return NULL;
 	for (p = (const unsigned char *)name; *p != '\0'; p++)
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			return NULL;
-	for (p = (const unsigned char *)mac; *p != '\0'; p++)
-		if (!auth_is_b64char(*p))
 			return NULL;
 	nlen = strlen(name);
 	mlen = strlen(mac);
@@ -405,8 +415,8 @@ auth_hmac_parse(const char *value, char **algorithm, char **username,
 		}
 		attr[i] = v;
 	}
-	if (attr[AUTH_ATTR_USERNAME] == NULL || attr[AUTH_ATTR_MAC] == NULL ||
-	    attr[AUTH_ATTR_MAC][0] == '\0')
+	if (attr[AUTH_ATTR_USERNAME] == NULL ||
+	    !auth_is_b64text(attr[AUTH_ATTR_MAC]))
 		goto err;
 	if (attr[AUTH_ATTR_ALGORITHM] != NULL &&
 	    !auth_word_eq(attr[AUTH_ATTR_ALGORITHM],

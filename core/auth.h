@@ -47,10 +47,10 @@ char	*auth_hmac_header(const char *name, const char *mac);
  * Returns 0 with malloc'd *username and *mac (quoted-pairs undone) and
  * *algorithm ("MD5", whatever its case was; algorithm may be NULL when the
  * caller does not want it), or -1 with all three set to NULL when
- * malformed, when username or a non-empty mac is missing, when an
- * attribute is given twice, when the algorithm is not MD5 or when the
- * value is longer than 1024 bytes (bounded work). Attribute names are
- * case-insensitive; unknown attributes are ignored.
+ * malformed, when username is missing, when mac is missing or not base64
+ * text, when an attribute is given twice, when the algorithm is not MD5
+ * or when the value is longer than 1024 bytes (bounded work). Attribute
+ * names are case-insensitive; unknown attributes are ignored.
  */
 int	auth_hmac_parse(const char *value, char **algorithm, char **username,
 	    char **mac);

@@ -1,9 +1,14 @@
 /*
- * session.c: one server message in, the reply out; see session.h.
+ * session.c: package 1, then one server message in, the next message out;
+ * authentication both ways. See session.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
+#include "auth.h"
+#include "b64.h"
 #include "dm_status.h"
 #include "engine.h"
 #include "log.h"
@@ -12,13 +17,101 @@
 #include "tree.h"
 #include "util.h"
 
+#define AUTH_MAX_RETRIES	3	/* package 1 re-sent at most so often */
+#define NONCE_LEN		16
+
+enum cred_kind {
+	CRED_NONE,
+	CRED_BASIC,
+	CRED_MD5,
+	CRED_HMAC
+};
+
 struct session {
 	struct tree		*tree;
 	struct engine		*engine;
 	struct session_opts	 opts;
+	struct account		*acc;
 	unsigned long		 msg_id;	/* of our next message */
+	char			*sid;		/* SessionID */
 	char			*devid;
+	char			*resp_uri;
+	char			*hmac_out;
+	int			 started;	/* package 1 was built */
+	int			 pkg1_pending;	/* no answer to it yet */
+	int			 auth_retries;
+	/* how we authenticate to the server (CLCRED) */
+	enum cred_kind		 cl;
+	int			 cl_accepted;	/* 212: no more Cred */
+	int			 send_cred;
+	/* how the server authenticates to us (SRVCRED) */
+	enum cred_kind		 srv;
+	int			 srv_accepted;
 };
+
+static enum cred_kind
+cred_kind_of(const char *t)
+{
+	if (t == NULL)
+		return CRED_NONE;
+	if (strcmp(t, "BASIC") == 0 || strcmp(t, "HTTP-BASIC") == 0 ||
+	    strcmp(t, AUTH_TYPE_BASIC) == 0)
+		return CRED_BASIC;
+	if (strcmp(t, "DIGEST") == 0 || strcmp(t, "HTTP-DIGEST") == 0 ||
+	    strcmp(t, AUTH_TYPE_MD5) == 0)
+		return CRED_MD5;
+	if (strcmp(t, "HMAC") == 0 || strcmp(t, AUTH_TYPE_HMAC) == 0)
+		return CRED_HMAC;
+	return CRED_NONE;
+}
+
+static const char *
+cred_type_name(enum cred_kind k)
+{
+	switch (k) {
+	case CRED_BASIC:
+		return AUTH_TYPE_BASIC;
+	case CRED_MD5:
+		return AUTH_TYPE_MD5;
+	case CRED_HMAC:
+		return AUTH_TYPE_HMAC;
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+acc_str(const struct session *s, const char *key)
+{
+	return s->acc != NULL ? account_get(s->acc, key, NULL) : NULL;
+}
+
+static void
+acc_save(struct session *s)
+{
+	char *err = NULL;
+
+	if (s->acc != NULL && account_save(s->acc, &err) != 0) {
+		log_warnx("cannot save the account: %s", err != NULL ? err :
+		    "out of memory");
+		free(err);
+	}
+}
+
+/* The next SessionID of the account: 1..9999, never 0, kept at once. */
+static char *
+next_session_id(struct session *s)
+{
+	const char *c = acc_str(s, "Ext/luadm/SessionCounter");
+	unsigned long n = c != NULL ? strtoul(c, NULL, 10) : 0;
+	char buf[16];
+
+	n = n % 9999 + 1;
+	snprintf(buf, sizeof(buf), "%lu", n);
+	if (account_set_str(s->acc, "Ext/luadm/SessionCounter", buf) == 0)
+		acc_save(s);
+	return strdup(buf);
+}
 
 struct session *
 session_new(struct tree *t, const struct session_opts *o)
@@ -31,6 +124,7 @@ session_new(struct tree *t, const struct session_opts *o)
 		return NULL;
 	s->tree = t;
 	s->opts = *o;
+	s->acc = o->account;
 	s->msg_id = o->first_msg_id > 0 ? o->first_msg_id : 2;
 	memset(&eo, 0, sizeof(eo));
 	eo.server_id = o->server_id;
@@ -42,6 +136,17 @@ session_new(struct tree *t, const struct session_opts *o)
 		free(s);
 		return NULL;
 	}
+	if (o->session_id != NULL)
+		s->sid = strdup(o->session_id);
+	if (s->acc != NULL) {
+		s->cl = cred_kind_of(acc_str(s, "AAuthPref"));
+		if (s->cl == CRED_NONE)
+			s->cl = cred_kind_of(acc_str(s,
+			    "AppAuth/CLCRED/AAuthType"));
+		s->srv = cred_kind_of(acc_str(s,
+		    "AppAuth/SRVCRED/AAuthType"));
+		s->send_cred = s->cl == CRED_BASIC || s->cl == CRED_MD5;
+	}
 	return s;
 }
 
@@ -51,81 +156,545 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	engine_free(s->engine);
+	free(s->sid);
 	free(s->devid);
+	free(s->resp_uri);
+	free(s->hmac_out);
 	free(s);
 }
 
-/* Our DevId: the option, else ./DevInfo/DevId, else the server's Target. */
-static const char *
-session_devid(struct session *s, const struct syncml_msg *m)
+const char *
+session_hmac_header(const struct session *s)
 {
+	return s->hmac_out;
+}
+
+const char *
+session_resp_uri(const struct session *s)
+{
+	return s->resp_uri;
+}
+
+const char *
+session_id(const struct session *s)
+{
+	return s->sid;
+}
+
+/* Reads a leaf as the administrator; malloc'd or NULL. */
+static char *
+tree_value(struct session *s, const char *uri)
+{
+	struct tree_who who = { NULL, NULL };
 	struct csp_value v;
 	struct dm_uri u;
-	struct tree_who who = { NULL, NULL };
+	char *r = NULL;
 
+	if (uri_parse(uri, &u, NULL) != 0)
+		return NULL;
+	if (tree_get(s->tree, &who, &u, &v, NULL) == DM_OK && v.data != NULL)
+		r = strdup(v.data);
+	csp_value_free(&v);
+	uri_free(&u);
+	return r;
+}
+
+/* Our DevId: the option, else ./DevInfo/DevId, else the fallback. */
+static const char *
+session_devid(struct session *s, const char *fallback)
+{
 	if (s->opts.devid != NULL)
 		return s->opts.devid;
-	if (s->devid != NULL)
+	if (s->devid == NULL)
+		s->devid = tree_value(s, "./DevInfo/DevId");
+	if (s->devid != NULL && s->devid[0] != '\0')
 		return s->devid;
-	if (uri_parse("./DevInfo/DevId", &u, NULL) == 0) {
-		if (tree_get(s->tree, &who, &u, &v, NULL) == DM_OK &&
-		    v.data != NULL && v.len > 0)
-			s->devid = strdup(v.data);
-		csp_value_free(&v);
-		uri_free(&u);
+	return fallback != NULL ? fallback : "unknown";
+}
+
+/* The nonce (raw bytes) of a credential set; *len gets its length. */
+static const char *
+acc_nonce(const struct session *s, const char *level, size_t *len)
+{
+	char key[64];
+	const char *n;
+
+	snprintf(key, sizeof(key), "AppAuth/%s/AAuthData", level);
+	n = s->acc != NULL ? account_get(s->acc, key, len) : NULL;
+	if (n == NULL) {
+		*len = 0;
+		return "";
 	}
-	if (s->devid != NULL)
-		return s->devid;
-	return m->hdr.target_uri != NULL ? m->hdr.target_uri : "unknown";
+	return n;
+}
+
+static const char *
+acc_cred(const struct session *s, const char *level, const char *what)
+{
+	char key[64];
+	const char *v;
+
+	snprintf(key, sizeof(key), "AppAuth/%s/%s", level, what);
+	v = acc_str(s, key);
+	return v != NULL ? v : "";
+}
+
+/* Stores a nonce received base64-encoded; 0, or -1 when not base64. */
+static int
+store_nonce(struct session *s, const char *level, const char *b64)
+{
+	unsigned char *raw;
+	size_t len;
+	char key[64];
+
+	raw = b64_decode(b64, strlen(b64), &len);
+	if (raw == NULL)
+		return -1;
+	snprintf(key, sizeof(key), "AppAuth/%s/AAuthData", level);
+	if (account_set(s->acc, key, raw, len) == 0)
+		acc_save(s);
+	free(raw);
+	return 0;
+}
+
+/* Fills the Cred of hdr for our next message (strings kept in *owned). */
+static void
+fill_cred(struct session *s, struct syncml_hdr_out *hdr, char **owned)
+{
+	const char *name = acc_cred(s, "CLCRED", "AAuthName");
+	const char *secret = acc_cred(s, "CLCRED", "AAuthSecret");
+	const char *nonce;
+	size_t nlen;
+
+	*owned = NULL;
+	if (s->acc == NULL || s->cl == CRED_NONE)
+		return;
+	if (s->cl == CRED_MD5 || s->cl == CRED_HMAC)
+		hdr->source_name = name;
+	if (!s->send_cred || s->cl_accepted || s->cl == CRED_HMAC)
+		return;
+	if (s->cl == CRED_BASIC)
+		*owned = auth_basic(name, secret);
+	else {
+		nonce = acc_nonce(s, "CLCRED", &nlen);
+		*owned = auth_md5(name, secret, nonce, nlen);
+	}
+	hdr->cred_type = cred_type_name(s->cl);
+	hdr->cred_format = "b64";
+	hdr->cred_data = *owned;
+}
+
+/* Computes the HMAC header of a finished message when HMAC is in use. */
+static int
+sign(struct session *s, const char *msg, size_t len)
+{
+	const char *name = acc_cred(s, "CLCRED", "AAuthName");
+	const char *nonce;
+	size_t nlen;
+	char *mac;
+
+	free(s->hmac_out);
+	s->hmac_out = NULL;
+	if (s->acc == NULL || s->cl != CRED_HMAC)
+		return 0;
+	nonce = acc_nonce(s, "CLCRED", &nlen);
+	mac = auth_hmac_mac(name, acc_cred(s, "CLCRED", "AAuthSecret"), nonce,
+	    nlen, msg, len);
+	if (mac == NULL)
+		return -1;
+	s->hmac_out = auth_hmac_header(name, mac);
+	free(mac);
+	return s->hmac_out != NULL ? 0 : -1;
+}
+
+/* Starts our next message: SyncHdr with Cred. NULL with *err. */
+static struct syncml_writer *
+begin_message(struct session *s, const char *target, const char *devid,
+    unsigned long first_cmdid, char **owned, char **err)
+{
+	struct syncml_hdr_out hdr;
+	struct syncml_writer *w;
+	char ebuf[SYNCML_ERRLEN];
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.session_id = s->sid != NULL ? s->sid : "1";
+	hdr.msg_id = s->msg_id;
+	hdr.target_uri = target;
+	hdr.source_uri = devid;
+	fill_cred(s, &hdr, owned);
+	w = syncml_writer_new(&hdr, first_cmdid, ebuf, sizeof(ebuf));
+	if (w == NULL)
+		*err = util_asprintf("cannot start a message: %s", ebuf);
+	return w;
+}
+
+/* The commands of package 1 (after any Status). 0 or -1. */
+static int
+emit_pkg1(struct session *s, struct syncml_writer *w)
+{
+	static const char *const leaves[] = { "DevId", "Man", "Mod", "DmV",
+	    "Lang" };
+	struct syncml_item_out items[5], login;
+	struct syncml_alert_out al;
+	char *vals[5], uri[32];
+	size_t i;
+	int rc = -1;
+
+	memset(&al, 0, sizeof(al));
+	al.code = s->opts.server_initiated ? 1200 : 1201;
+	if (syncml_emit_alert(w, &al) == 0)
+		return -1;
+	memset(&login, 0, sizeof(login));
+	login.type = "com.microsoft/MDM/LoginStatus";
+	login.data = s->opts.login_status != NULL ? s->opts.login_status :
+	    "user";
+	login.data_len = SYNCML_NTS;
+	al.code = 1224;
+	al.items = &login;
+	al.nitems = 1;
+	if (syncml_emit_alert(w, &al) == 0)
+		return -1;
+	memset(items, 0, sizeof(items));
+	for (i = 0; i < 5; i++) {
+		snprintf(uri, sizeof(uri), "./DevInfo/%s", leaves[i]);
+		vals[i] = tree_value(s, uri);
+		items[i].source_uri = leaves[i];
+		items[i].data = vals[i] != NULL ? vals[i] : "";
+		items[i].data_len = SYNCML_NTS;
+	}
+	/* Source LocURIs as Windows sends them: ./DevInfo/<leaf> */
+	{
+		static const char *const srcs[] = { "./DevInfo/DevId",
+		    "./DevInfo/Man", "./DevInfo/Mod", "./DevInfo/DmV",
+		    "./DevInfo/Lang" };
+
+		for (i = 0; i < 5; i++)
+			items[i].source_uri = srcs[i];
+	}
+	if (syncml_emit_replace(w, items, 5) != 0)
+		rc = 0;
+	for (i = 0; i < 5; i++)
+		free(vals[i]);
+	return rc;
+}
+
+int
+session_start(struct session *s, char **out, size_t *outlen, char **err)
+{
+	struct syncml_writer *w;
+	char *owned = NULL;
+	const char *target;
+	int rc = -1;
+
+	*out = NULL;
+	*err = NULL;
+	if (s->sid == NULL)
+		s->sid = s->acc != NULL ? next_session_id(s) : strdup("1");
+	s->msg_id = 1;
+	target = s->opts.server_uri != NULL ? s->opts.server_uri :
+	    acc_str(s, "AppAddr/1/Addr");
+	if (target == NULL) {
+		*err = strdup("the account has no server address "
+		    "(AppAddr/1/Addr)");
+		return -1;
+	}
+	/* package 1 answers no SyncHdr: its commands start at CmdID 2 */
+	w = begin_message(s, target, session_devid(s, NULL), 2, &owned, err);
+	if (w == NULL)
+		goto out;
+	if (emit_pkg1(s, w) != 0 ||
+	    syncml_writer_finish(w, 1, out, outlen) != 0 ||
+	    sign(s, *out, *outlen) != 0) {
+		*err = util_asprintf("cannot build package 1: %s",
+		    syncml_writer_error(w));
+		goto out;
+	}
+	s->started = 1;
+	s->pkg1_pending = 1;
+	s->msg_id++;
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	free(owned);
+	syncml_writer_free(w);
+	return rc;
+}
+
+/* The server's Status for our SyncHdr, or NULL. */
+static const struct syncml_cmd *
+hdr_status(const struct engine_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nstatuses; i++) {
+		const struct syncml_cmd *c = res->statuses[i];
+
+		if (c->cmd_ref != NULL && strcmp(c->cmd_ref, "0") == 0)
+			return c;
+		if (c->cmd != NULL && strcmp(c->cmd, "SyncHdr") == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Reads what the server said of our credentials. Returns 0, 1 when
+ * package 1 must be sent again with credentials, -1 with *err.
+ */
+static int
+client_auth(struct session *s, const struct syncml_cmd *st, char **err)
+{
+	enum cred_kind want;
+
+	if (st == NULL || s->acc == NULL)
+		return 0;
+	if (st->chal != NULL && st->chal->next_nonce != NULL &&
+	    store_nonce(s, "CLCRED", st->chal->next_nonce) != 0)
+		log_warnx("the server's NextNonce is not base64; ignored");
+	switch (st->code) {
+	case DM_AUTH_ACCEPTED:
+		s->cl_accepted = 1;
+		s->send_cred = 0;
+		return 0;
+	case DM_OK:
+		/* accepted for this message only: send it every time */
+		s->send_cred = s->cl == CRED_BASIC || s->cl == CRED_MD5;
+		return 0;
+	case DM_INVALID_CRED:
+	case DM_MISSING_CRED:
+		break;
+	default:
+		if (st->code >= 400)
+			log_warnx("the server answered our SyncHdr with %d",
+			    st->code);
+		return 0;
+	}
+	if (st->chal == NULL) {
+		*err = util_asprintf("the server refused our credentials "
+		    "(%d) and sent no challenge", st->code);
+		return -1;
+	}
+	want = cred_kind_of(st->chal->type);
+	if (want == CRED_NONE)
+		want = s->cl;
+	if (want == CRED_NONE || acc_str(s, "AppAuth/CLCRED/AAuthName") ==
+	    NULL) {
+		*err = util_asprintf("the server asks for credentials (%d, "
+		    "%s) and the account has none", st->code,
+		    st->chal->type != NULL ? st->chal->type : "no type");
+		return -1;
+	}
+	if (++s->auth_retries > AUTH_MAX_RETRIES) {
+		*err = util_asprintf("the server refused our credentials %d "
+		    "times (%d); giving up", s->auth_retries - 1, st->code);
+		return -1;
+	}
+	log_info("the server challenged us (%d, %s): sending package 1 again "
+	    "with credentials", st->code, cred_type_name(want));
+	s->cl = want;
+	s->send_cred = want != CRED_HMAC;
+	return 1;
+}
+
+/*
+ * Checks the server's credentials (SRVCRED) and its HMAC; fills hdr with
+ * the code for its SyncHdr and whether its commands may run. chal and
+ * nonce64 receive the challenge to send (nonce64 malloc'd).
+ */
+static void
+server_auth(struct session *s, const struct syncml_msg *m, const char *hmac,
+    const void *body, size_t len, struct engine_hdr *hdr,
+    struct syncml_chal_out *chal, char **nonce64)
+{
+	const char *name = acc_cred(s, "SRVCRED", "AAuthName");
+	const char *secret = acc_cred(s, "SRVCRED", "AAuthSecret");
+	const struct syncml_cred *cr = m->hdr.cred;
+	unsigned char fresh[NONCE_LEN];
+	const char *nonce;
+	size_t nlen;
+	int ok = -1, require;
+
+	hdr->code = DM_OK;
+	hdr->execute = 1;
+	hdr->chal = NULL;
+	*nonce64 = NULL;
+	if (s->acc == NULL)
+		return;
+	nonce = acc_nonce(s, "SRVCRED", &nlen);
+	require = acc_str(s, "Ext/luadm/RequireServerAuth") != NULL &&
+	    strcmp(acc_str(s, "Ext/luadm/RequireServerAuth"), "true") == 0;
+	if (s->cl == CRED_HMAC) {
+		/* the session runs on HMAC: every server message is signed */
+		ok = hmac != NULL && secret[0] != '\0' &&
+		    auth_hmac_check(hmac, name, secret, nonce, nlen, body,
+		    len);
+		if (!ok)
+			log_warnx("the server's message has %s HMAC: none of "
+			    "its commands run", hmac == NULL ? "no" :
+			    "a wrong");
+	} else if (secret[0] == '\0' && !require) {
+		/* no server credentials configured: nothing to check (an
+		 * empty secret would let any digest pass) */
+		return;
+	} else if (cr != NULL && cr->data != NULL && cr->data[0] != '\0' &&
+	    secret[0] != '\0') {
+		switch (cred_kind_of(cr->meta.type)) {
+		case CRED_BASIC:
+			ok = auth_basic_check(cr->data, name, secret);
+			break;
+		case CRED_MD5:
+			ok = auth_md5_check(cr->data, name, secret, nonce,
+			    nlen);
+			break;
+		default:
+			ok = 0;
+		}
+		if (s->srv != CRED_NONE && cred_kind_of(cr->meta.type) !=
+		    s->srv)
+			ok = 0;
+		if (!ok)
+			log_warnx("the server's credentials are wrong: none of "
+			    "its commands run");
+	} else if (s->srv_accepted || !require) {
+		return;		/* no Cred, none needed */
+	} else {
+		log_warnx("the server sent no credentials and the account "
+		    "requires them: none of its commands run");
+	}
+	if (ok == 1) {
+		s->srv_accepted = 1;
+		hdr->code = s->cl == CRED_HMAC ? DM_OK : DM_AUTH_ACCEPTED;
+	} else {
+		hdr->code = ok == 0 ? DM_INVALID_CRED : DM_MISSING_CRED;
+		hdr->execute = 0;
+	}
+	/* a fresh nonce for the server's next credential, kept at once */
+	if (auth_random(fresh, sizeof(fresh)) != 0)
+		return;
+	*nonce64 = b64_encode(fresh, sizeof(fresh));
+	if (*nonce64 == NULL)
+		return;
+	if (account_set(s->acc, "AppAuth/SRVCRED/AAuthData", fresh,
+	    sizeof(fresh)) == 0)
+		acc_save(s);
+	chal->type = s->cl == CRED_HMAC ? AUTH_TYPE_HMAC :
+	    cred_type_name(s->srv != CRED_NONE ? s->srv : CRED_MD5);
+	chal->format = "b64";
+	chal->next_nonce = chal->type != NULL &&
+	    strcmp(chal->type, AUTH_TYPE_BASIC) == 0 ? NULL : *nonce64;
+	hdr->chal = chal;
 }
 
 int
 session_handle(struct session *s, const void *in, size_t len, char **out,
     size_t *outlen, enum session_state *st, char **err)
 {
-	struct syncml_hdr_out hdr;
+	return session_handle_http(s, in, len, NULL, out, outlen, st, err);
+}
+
+int
+session_handle_http(struct session *s, const void *in, size_t len,
+    const char *hmac, char **out, size_t *outlen, enum session_state *st,
+    char **err)
+{
 	struct syncml_alert_out al;
+	struct syncml_chal_out chal;
 	struct engine_result res;
+	struct engine_hdr hdr;
 	struct syncml_writer *w = NULL;
 	struct syncml_msg *m;
-	char ebuf[SYNCML_ERRLEN];
-	int rc = -1;
+	char ebuf[SYNCML_ERRLEN], *owned = NULL, *nonce64 = NULL;
+	const char *target;
+	int rc = -1, again = 0;
 
 	*out = NULL;
 	*outlen = 0;
 	*err = NULL;
 	*st = SESSION_END;
 	memset(&res, 0, sizeof(res));
+	memset(&chal, 0, sizeof(chal));
 	m = syncml_parse(in, len, NULL, ebuf, sizeof(ebuf));
 	if (m == NULL) {
 		*err = util_asprintf("the server's message is refused: %s",
 		    ebuf);
 		return -1;
 	}
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.session_id = s->opts.session_id != NULL ? s->opts.session_id :
-	    m->hdr.session_id != NULL ? m->hdr.session_id : "1";
-	hdr.msg_id = s->msg_id;
-	hdr.target_uri = s->opts.server_uri != NULL ? s->opts.server_uri :
-	    m->hdr.source_uri != NULL ? m->hdr.source_uri : "unknown";
-	hdr.source_uri = session_devid(s, m);
-	w = syncml_writer_new(&hdr, 1, ebuf, sizeof(ebuf));
-	if (w == NULL) {
-		*err = util_asprintf("cannot start the reply: %s", ebuf);
-		goto out;
+	if (s->sid == NULL)
+		s->sid = strdup(m->hdr.session_id != NULL ?
+		    m->hdr.session_id : "1");
+	else if (s->started && m->hdr.session_id != NULL &&
+	    strcmp(m->hdr.session_id, s->sid) != 0)
+		log_warnx("the server answers with SessionID %s in our session "
+		    "%s", m->hdr.session_id, s->sid);
+	if (m->hdr.resp_uri != NULL && m->hdr.resp_uri[0] != '\0') {
+		free(s->resp_uri);
+		s->resp_uri = strdup(m->hdr.resp_uri);
 	}
-	if (engine_process(s->engine, m, NULL, w, &res) != 0) {
+	server_auth(s, m, hmac, in, len, &hdr, &chal, &nonce64);
+	target = s->opts.server_uri != NULL ? s->opts.server_uri :
+	    acc_str(s, "AppAddr/1/Addr");
+	if (target == NULL)
+		target = m->hdr.source_uri != NULL ? m->hdr.source_uri :
+		    "unknown";
+	w = begin_message(s, target, session_devid(s, m->hdr.target_uri), 1,
+	    &owned, err);
+	if (w == NULL)
+		goto out;
+	if (engine_process(s->engine, m, &hdr, w, &res) != 0) {
 		*err = util_asprintf("cannot build the reply: %s",
 		    syncml_writer_error(w));
 		goto out;
 	}
+	if (s->pkg1_pending) {
+		s->pkg1_pending = 0;
+		again = client_auth(s, hdr_status(&res), err);
+		if (again < 0)
+			goto out;
+	} else if (client_auth(s, hdr_status(&res), err) < 0)
+		goto out;
 	rc = 0;
 	if (res.abort) {
 		log_warnx("the server aborted the session (Alert 1223)");
 		*st = SESSION_ABORT;
 		goto out;
 	}
-	if (!res.final) {
+	if (again) {
+		/* package 1 again, with credentials, after the Status for
+		 * the server's SyncHdr (recorded/10's shape) */
+		syncml_writer_free(w);
+		free(owned);
+		w = begin_message(s, target, session_devid(s,
+		    m->hdr.target_uri), 1, &owned, err);
+		memset(&res, 0, sizeof(res));	/* statuses borrowed: freed */
+		if (w == NULL) {
+			rc = -1;
+			goto out;
+		}
+		{
+			struct syncml_status_out hs;
+
+			memset(&hs, 0, sizeof(hs));
+			hs.msg_ref = m->hdr.msg_id != NULL ? m->hdr.msg_id :
+			    "0";
+			hs.cmd_ref = "0";
+			hs.cmd = "SyncHdr";
+			hs.code = hdr.code;
+			hs.chal = hdr.chal;
+			if (syncml_emit_status(w, &hs) == 0 ||
+			    emit_pkg1(s, w) != 0) {
+				*err = util_asprintf("cannot build package "
+				    "1: %s", syncml_writer_error(w));
+				rc = -1;
+				goto out;
+			}
+		}
+		s->pkg1_pending = 1;
+		res.final = 1;
+		res.replied = 1;
+	} else if (!res.final) {
 		/* the server's package goes on: ask for the next message */
 		memset(&al, 0, sizeof(al));
 		al.code = 1222;
@@ -140,7 +709,8 @@ session_handle(struct session *s, const void *in, size_t len, char **out,
 		*st = SESSION_END;
 		goto out;
 	}
-	if (syncml_writer_finish(w, res.final, out, outlen) != 0) {
+	if (syncml_writer_finish(w, res.final, out, outlen) != 0 ||
+	    sign(s, *out, *outlen) != 0) {
 		*err = strdup("cannot build the reply: out of memory");
 		rc = -1;
 		goto out;
@@ -148,8 +718,15 @@ session_handle(struct session *s, const void *in, size_t len, char **out,
 	s->msg_id++;
 	*st = SESSION_CONTINUE;
 out:
+	if (rc != 0 || *st != SESSION_CONTINUE) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+	}
 	engine_result_free(&res);
 	syncml_writer_free(w);
 	syncml_msg_free(m);
+	free(owned);
+	free(nonce64);
 	return rc;
 }

@@ -1,13 +1,18 @@
 /*
  * session: the client's side of one DM session as a state machine, without
- * transport: a server message (bytes) in, the client's reply (bytes, or
- * nothing) out. Owns the session's counters (MsgID of our messages, the
- * SessionID), the engine that runs the commands, and the end-of-session
- * rules: no reply when the server sent nothing but Status and Final (the
- * session ends), none after the server's Alert 1223 (aborted), Alert 1222
- * and no Final while the server's package is not complete.
- * `luadm replay` drives it from files; the HTTP session drives it from the
- * network.
+ * transport: package 1 out, then a server message (bytes) in and the
+ * client's reply (bytes, or nothing) out, until the session ends. Owns the
+ * session's counters (SessionID, the MsgID of our messages), the engine
+ * that runs the commands, authentication in both directions (the Cred we
+ * send, the server's Cred and HMAC we check, challenges, nonces kept in the
+ * account at once), and the end-of-session rules: no reply when the server
+ * sent nothing but Status and Final (the session ends), none after the
+ * server's Alert 1223 (aborted), Alert 1222 and no Final while the server's
+ * package is not complete, package 1 again (with credentials) after a 401
+ * or 407 from the server.
+ *
+ * `luadm replay` drives it from files, with no account (no authentication);
+ * the HTTPS client (client.c) drives it from the network.
  */
 #ifndef LUADM_SESSION_H
 #define LUADM_SESSION_H
@@ -16,24 +21,29 @@
 
 #include "engine.h"
 
+struct account;
 struct tree;
 
 enum session_state {
-	SESSION_CONTINUE,	/* a reply was produced: send it */
+	SESSION_CONTINUE,	/* a message was produced: send it */
 	SESSION_END,		/* completed: nothing more to send */
 	SESSION_ABORT		/* the server aborted (1223) */
 };
 
 struct session_opts {
 	const char	*server_id;	/* ACLs, ctx; NULL = none */
-	const char	*session_id;	/* NULL: take the server's */
+	const char	*session_id;	/* NULL: the account's counter, or
+					   (replay) the server's */
 	const char	*devid;		/* Source LocURI; NULL: ./DevInfo/DevId */
 	const char	*server_uri;	/* Target LocURI; NULL: the server's
 					   Source LocURI */
-	unsigned long	 first_msg_id;	/* MsgID of our first reply (2 after
-					   package 1) */
+	unsigned long	 first_msg_id;	/* MsgID of our first reply (replay:
+					   2, after a package 1 not sent) */
 	int		 honour_hdr_meta;
 	enum engine_ui_policy ui_policy;
+	struct account	*account;	/* NULL: no authentication (replay) */
+	int		 server_initiated;	/* Alert 1200, not 1201 */
+	const char	*login_status;	/* 1224 data: user|others|none */
 };
 
 struct session;
@@ -42,12 +52,32 @@ struct session *session_new(struct tree *t, const struct session_opts *o);
 void	session_free(struct session *s);
 
 /*
- * Handles one server message. On success returns 0 with *st set and, for
- * SESSION_CONTINUE, the reply in *out (malloc'd, *outlen bytes). Returns -1
- * with *err (malloc'd, one line) when the message is refused (not
- * well-formed, not SyncML, over a limit): nothing of it was executed.
+ * Builds package 1: Alert 1201 (1200) as CmdID 2, Alert 1224 LoginStatus
+ * as CmdID 3, Replace of ./DevInfo as CmdID 4, Final; Cred when the
+ * account's client credentials are Basic or MD5. 0, or -1 with *err.
+ */
+int	session_start(struct session *s, char **out, size_t *outlen,
+	    char **err);
+
+/*
+ * Handles one server message. hmac is the server's x-syncml-hmac header
+ * (NULL when none). On success returns 0 with *st set and, for
+ * SESSION_CONTINUE, the next message in *out (malloc'd, *outlen bytes).
+ * Returns -1 with *err (malloc'd, one line) when the message is refused
+ * (not well-formed, not SyncML, over a limit: nothing of it was executed)
+ * or the session cannot go on (our credentials refused again and again).
  */
 int	session_handle(struct session *s, const void *in, size_t len,
 	    char **out, size_t *outlen, enum session_state *st, char **err);
+int	session_handle_http(struct session *s, const void *in, size_t len,
+	    const char *hmac, char **out, size_t *outlen,
+	    enum session_state *st, char **err);
+
+/* The x-syncml-hmac header value for the message just built, or NULL. */
+const char *session_hmac_header(const struct session *s);
+/* Where the next message goes when the server said (RespURI), or NULL. */
+const char *session_resp_uri(const struct session *s);
+/* The SessionID in use. */
+const char *session_id(const struct session *s);
 
 #endif

@@ -20,7 +20,7 @@ local get = {
   end,
   bomb = function()
     local t = {}
-    for i = 1, math.huge do t[i] = string.rep("x", 4096) .. i end
+    for i = 1, math.huge do t[i] = string.rep("x", 256 * 1024) .. i end
   end,
   -- Lua code that Lua runs with hooks off: a message handler called for
   -- an error raised by the hook, and finalizers.
