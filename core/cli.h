@@ -11,5 +11,6 @@ struct config;
 
 int	cmd_tree(const struct config *cfg, int argc, char **argv);
 int	cmd_replay(const struct config *cfg, int argc, char **argv);
+int	cmd_session(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -33,6 +33,8 @@ usage(FILE *f)
 	    "        feed recorded server messages to one session and print "
 	    "the replies\n"
 	    "        (luadm replay --help)\n"
+	    "  session [--trace DIR] [SERVERID]\n"
+	    "        run one DM session with an enrolled server over HTTPS\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default "
@@ -105,6 +107,8 @@ main(int argc, char **argv)
 		rc = cmd_tree(cfg, argc, argv);
 	else if (strcmp(argv[0], "replay") == 0)
 		rc = cmd_replay(cfg, argc, argv);
+	else if (strcmp(argv[0], "session") == 0)
+		rc = cmd_session(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);

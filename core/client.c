@@ -1,0 +1,281 @@
+/*
+ * client.c: one DM session over HTTPS; see client.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "auth.h"
+#include "b64.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "client.h"
+#include "session.h"
+#include "trace.h"
+#include "util.h"
+
+#define CT_XML		"application/vnd.syncml.dm+xml"
+#define CT_WBXML	"application/vnd.syncml.dm+wbxml"
+#define MAX_MESSAGES	1000	/* a server that never ends is cut off */
+
+static const char *
+acc_str(const struct account *a, const char *key)
+{
+	return account_get(a, key, NULL);
+}
+
+static unsigned long
+acc_num(const struct account *a, const char *key, unsigned long def)
+{
+	const char *v = acc_str(a, key);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoul(v, &end, 10);
+	return *end == '\0' ? n : def;
+}
+
+/* The POST URL: the address plus the account's query string. */
+static char *
+post_url(const char *addr, const char *query)
+{
+	if (query == NULL || *query == '\0')
+		return strdup(addr);
+	return util_asprintf("%s%c%s", addr, strchr(addr, '?') != NULL ?
+	    '&' : '?', query[0] == '?' ? query + 1 : query);
+}
+
+static void
+sleep_ms(unsigned long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* A Windows-style correlation vector base for this session. */
+static char *
+make_cv(void)
+{
+	unsigned char r[12];
+	char *b, *cv;
+
+	if (auth_random(r, sizeof(r)) != 0)
+		return strdup("AAAAAAAAAAAAAAAA.0");
+	b = b64_encode(r, sizeof(r));
+	cv = b != NULL ? util_asprintf("%s.0", b) : NULL;
+	free(b);
+	return cv;
+}
+
+/* First 160 printable bytes of a body, for error messages. */
+static char *
+body_excerpt(const char *body, size_t len)
+{
+	size_t i, n = len < 160 ? len : 160;
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		s[i] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : ' ';
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Posts msg; before the session started (first), retries transport
+ * failures with exponential backoff. 0, or -1 with *err.
+ */
+static int
+post(struct http *h, const struct account *acc, const char *url,
+    const struct http_header *hd, size_t nhd, const char *msg, size_t len,
+    int first, unsigned max_retries, struct http_response *resp,
+    char **err)
+{
+	unsigned long backoff, maxb;
+	unsigned tries = 0;
+
+	backoff = acc_num(acc, "Ext/Microsoft/InitialBackOffTime", 16000);
+	maxb = acc_num(acc, "Ext/Microsoft/MaxBackOffTime", 86400000);
+	for (;;) {
+		if (http_post(h, url, CT_XML, hd, nhd, msg, len, resp,
+		    err) == 0)
+			return 0;
+		if (!first || tries >= max_retries)
+			return -1;
+		tries++;
+		log_warnx("%s; retrying in %lu ms (%u of %u)", *err, backoff,
+		    tries, max_retries);
+		free(*err);
+		*err = NULL;
+		sleep_ms(backoff);
+		backoff = backoff * 2 > maxb ? maxb : backoff * 2;
+	}
+}
+
+int
+client_session(const struct config *cfg, struct tree *t,
+    struct account *acc, const struct client_opts *o, char **err)
+{
+	struct http_opts ho;
+	struct http_header hd[8];
+	struct http_response resp;
+	struct session_opts so;
+	struct session *s = NULL;
+	struct trace *tr = NULL;
+	struct http *h = NULL;
+	enum session_state st;
+	const char *addr, *entdmid, *hmac;
+	char *url = NULL, *msg = NULL, *next = NULL, *cv = NULL, *ua = NULL;
+	char *ex = NULL;
+	size_t len, nlen, nhd;
+	unsigned n, retries;
+	int rc = -1;
+
+	*err = NULL;
+	memset(&resp, 0, sizeof(resp));
+	addr = acc_str(acc, "AppAddr/1/Addr");
+	if (addr == NULL || *addr == '\0') {
+		*err = util_asprintf("account %s has no server address", acc->id);
+		return -1;
+	}
+	url = post_url(addr, acc_str(acc, "Ext/luadm/Query"));
+	cv = make_cv();
+	ua = cfg->session.user_agent != NULL ? strdup(cfg->session.user_agent) :
+	    util_asprintf("luadm/%s", LUADM_VERSION);
+	if (url == NULL || cv == NULL || ua == NULL)
+		goto nomem;
+	tr = trace_open(o->trace_dir, err);
+	if (o->trace_dir != NULL && tr == NULL)
+		goto out;
+
+	memset(&ho, 0, sizeof(ho));
+	ho.ca_file = acc_str(acc, "Ext/luadm/CAFile");
+	ho.ca_dir = acc_str(acc, "Ext/luadm/CADir");
+	ho.client_cert = acc_str(acc, "Ext/luadm/ClientCert");
+	ho.client_key = acc_str(acc, "Ext/luadm/ClientKey");
+	ho.user_agent = ua;
+	ho.connect_timeout_ms = cfg->session.connect_timeout_ms;
+	ho.total_timeout_ms = cfg->session.timeout_ms;
+	ho.max_response = cfg->session.max_message;
+	h = http_new(&ho, err);
+	if (h == NULL)
+		goto out;
+
+	memset(&so, 0, sizeof(so));
+	so.server_id = acc_str(acc, "ServerID");
+	so.session_id = o->session_id;
+	so.server_uri = addr;
+	so.honour_hdr_meta = cfg->session.honour_hdr_meta;
+	so.ui_policy = (enum engine_ui_policy)cfg->session.ui_alerts;
+	so.account = acc;
+	so.server_initiated = o->server_initiated;
+	so.login_status = cfg->session.login_status;
+	s = session_new(t, &so);
+	if (s == NULL)
+		goto nomem;
+	if (session_start(s, &msg, &len, err) != 0)
+		goto out;
+	log_info("session %s with %s (%s)", session_id(s), so.server_id != NULL ?
+	    so.server_id : "?", addr);
+
+	entdmid = acc_str(acc, "DMClient/EntDMID");
+	retries = o->max_retries > 0 ? o->max_retries :
+	    (unsigned)acc_num(acc, "Ext/Microsoft/ConnRetryFreq", 3);
+	for (n = 0; n < MAX_MESSAGES; n++) {
+		nhd = 0;
+		hd[nhd].name = "Accept";
+		hd[nhd++].value = CT_XML ", " CT_WBXML ", application/octet-stream";
+		hd[nhd].name = "Accept-Charset";
+		hd[nhd++].value = "UTF-8";
+		hd[nhd].name = "Client-Request-Id";
+		hd[nhd++].value = entdmid != NULL ? entdmid : "0";
+		hd[nhd].name = "MS-CV";
+		hd[nhd++].value = cv;
+		hmac = session_hmac_header(s);
+		if (hmac != NULL) {
+			hd[nhd].name = AUTH_HMAC_HEADER;
+			hd[nhd++].value = hmac;
+		}
+		trace_message(tr, "client", msg, len, hmac);
+		if (post(h, acc, session_resp_uri(s) != NULL ?
+		    session_resp_uri(s) : url, hd, nhd, msg, len, n == 0,
+		    retries, &resp, err) != 0)
+			goto out;
+		free(msg);
+		msg = NULL;
+		if (resp.status != 200) {
+			ex = body_excerpt(resp.body != NULL ? resp.body : "",
+			    resp.len);
+			*err = util_asprintf("%s: the server answered HTTP %ld%s%s",
+			    session_resp_uri(s) != NULL ? session_resp_uri(s) :
+			    url, resp.status, resp.len > 0 ? ": " : "",
+			    ex != NULL && resp.len > 0 ? ex : "");
+			goto out;
+		}
+		if (resp.len == 0) {
+			/* an empty 200 ends the session (a real server does) */
+			log_info("the server answered with an empty body: the "
+			    "session ends");
+			rc = 0;
+			goto out;
+		}
+		trace_message(tr, "server", resp.body, resp.len, resp.hmac);
+		if ((unsigned char)resp.body[0] == 0x02 ||
+		    (unsigned char)resp.body[0] == 0x03) {
+			*err = util_asprintf("%s: the server sent WBXML, which "
+			    "this build does not decode yet", url);
+			goto out;
+		}
+		if (resp.short_body)
+			log_warnx("the server's body is shorter than its "
+			    "Content-Length; using it only if it parses");
+		if (session_handle_http(s, resp.body, resp.len, resp.hmac,
+		    &next, &nlen, &st, err) != 0)
+			goto out;
+		http_response_free(&resp);
+		if (st == SESSION_ABORT) {
+			*err = strdup("the server aborted the session "
+			    "(Alert 1223)");
+			goto out;
+		}
+		if (st == SESSION_END) {
+			log_info("session %s completed", session_id(s));
+			rc = 0;
+			goto out;
+		}
+		msg = next;
+		len = nlen;
+		next = NULL;
+	}
+	*err = util_asprintf("%s: the server sent more than %d messages in "
+	    "one session; giving up", url, MAX_MESSAGES);
+	goto out;
+nomem:
+	free(*err);
+	*err = strdup("out of memory");
+out:
+	if (h != NULL)
+		log_debug("TLS connections this session: %ld",
+		    http_connections(h));
+	http_response_free(&resp);
+	session_free(s);
+	http_free(h);
+	trace_close(tr);
+	free(url);
+	free(msg);
+	free(next);
+	free(cv);
+	free(ua);
+	free(ex);
+	return rc;
+}

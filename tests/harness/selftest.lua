@@ -1,0 +1,29 @@
+-- The harness checks itself: every check below that says FAILS must fail
+-- and every other must pass, so that a harness that passes everything (or
+-- nothing) is caught. ctest expects the final line "8 passed, 9 failed".
+scenario "dmtest self-test"
+use_csp "tests/data/csp/Store.lua"
+local S = "./Vendor/Test/Store"
+
+local s = session {}
+s:send(Get(2, S .. "/a", S .. "/nope") .. Get(3, S .. "/b"))
+local r = s:reply()
+r:status(3):is(200)                             -- passes
+r:status(3):is(404)                             -- FAILS
+r:status(2):is(200)                             -- FAILS: two Statuses
+r:status_for(2, S .. "/nope"):is(404)           -- passes
+r:status(99):is(200)                            -- FAILS: no such Status
+r:results(3):data():is("two")                   -- passes
+r:results(3):data():is("three")                 -- FAILS
+expect(r:cmdids()):is { 1, 2, 3, 4, 5, 6 }      -- passes
+expect(r:cmdids()):is { 1, 2, 3 }               -- FAILS
+expect("abc"):matches("^a.c$")                  -- passes
+expect("abc"):contains("z")                     -- FAILS
+s:no_reply(1)                                   -- FAILS
+tree_get(S .. "/a"):is("old")                   -- passes
+tree_get(S .. "/zz"):fails(404)                 -- passes
+tree_get(S .. "/a"):fails(404)                  -- FAILS
+local s2 = session {}
+s2:send_raw("<not-closed>")
+expect(s2:exit_code()):is(1)                    -- passes
+s2:reply(1)                                     -- FAILS: no reply
