@@ -105,3 +105,11 @@ r7:status(2):is(200)
 r7:results(2):data():is("two")
 r7:results(2):format():is_nil()
 s7:finish()
+
+scenario "Alert 1222 from the server: 200, and the session goes on"
+local s8 = session { server_id = "srv", devid = "DEV" }
+s8:send(Alert(2, 1222) .. Get(3, "./Vendor/Test/Store/b"))
+local r8 = s8:reply()
+r8:status(2):is(200)
+r8:results(3):data():is("two")
+s8:finish()
