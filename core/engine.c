@@ -8,6 +8,7 @@
 #include "b64.h"
 #include "dm_status.h"
 #include "engine_int.h"
+#include "outq.h"
 #include "log.h"
 #include "tree.h"
 #include "util.h"
@@ -139,7 +140,7 @@ engine_is_item_cmd(const struct syncml_cmd *c)
 
 /* Writes the Results of a Get: one command with every found Item. */
 static int
-emit_results(struct engine *e, struct syncml_writer *w, const char *msg_ref,
+emit_results(struct engine *e, struct outq *q, const char *msg_ref,
     const struct outcome *o)
 {
 	struct syncml_item_out *items;
@@ -199,7 +200,7 @@ emit_results(struct engine *e, struct syncml_writer *w, const char *msg_ref,
 	res.cmd_ref = o->cmd->cmd_id;
 	res.items = items;
 	res.nitems = n;
-	rc = syncml_emit_results(w, &res) != 0 ? 0 : -1;
+	rc = outq_results(q, &res);
 out:
 	if (owned != NULL)
 		for (i = 0; i < o->n; i++)
@@ -210,7 +211,7 @@ out:
 }
 
 int
-engine_emit(struct engine *e, struct syncml_writer *w, const char *msg_ref,
+engine_emit(struct engine *e, struct outq *q, const char *msg_ref,
     const struct outcome *o)
 {
 	const struct syncml_cmd *c = o->cmd;
@@ -230,7 +231,7 @@ engine_emit(struct engine *e, struct syncml_writer *w, const char *msg_ref,
 			same = 0;
 	if (same || c->nitems <= 1) {
 		st.code = o->codes[0];
-		if (syncml_emit_status(w, &st) == 0)
+		if (outq_status(q, &st) != 0)
 			return -1;
 	} else {
 		for (i = 0; i < o->n; i++) {
@@ -238,27 +239,27 @@ engine_emit(struct engine *e, struct syncml_writer *w, const char *msg_ref,
 			ref = c->items[i].target_uri;
 			st.target_refs = ref != NULL ? &ref : NULL;
 			st.ntarget_refs = ref != NULL ? 1 : 0;
-			if (syncml_emit_status(w, &st) == 0)
+			if (outq_status(q, &st) != 0)
 				return -1;
 		}
 	}
 	if (c->kind == SYNCML_CMD_GET && o->vals != NULL)
-		return emit_results(e, w, msg_ref, o);
+		return emit_results(e, q, msg_ref, o);
 	return 0;
 }
 
-static int emit_simple(struct syncml_writer *, const char *,
+static int emit_simple(struct outq *, const char *,
     const struct syncml_cmd *, int);
 
 int
-engine_emit_inner(struct syncml_writer *w, const char *msg_ref,
+engine_emit_inner(struct outq *q, const char *msg_ref,
     const struct syncml_cmd *c, int code)
 {
 	size_t i;
 
 	for (i = 0; i < c->ncmds; i++) {
-		if (emit_simple(w, msg_ref, &c->cmds[i], code) != 0 ||
-		    engine_emit_inner(w, msg_ref, &c->cmds[i], code) != 0)
+		if (emit_simple(q, msg_ref, &c->cmds[i], code) != 0 ||
+		    engine_emit_inner(q, msg_ref, &c->cmds[i], code) != 0)
 			return -1;
 	}
 	return 0;
@@ -266,7 +267,7 @@ engine_emit_inner(struct syncml_writer *w, const char *msg_ref,
 
 /* A Status with one code for a command (no Items considered). */
 static int
-emit_simple(struct syncml_writer *w, const char *msg_ref,
+emit_simple(struct outq *q, const char *msg_ref,
     const struct syncml_cmd *c, int code)
 {
 	struct syncml_status_out st;
@@ -278,7 +279,7 @@ emit_simple(struct syncml_writer *w, const char *msg_ref,
 	st.cmd_ref = c->has_cmd_id ? c->cmd_id : "";
 	st.cmd = c->name;
 	st.code = code;
-	return syncml_emit_status(w, &st) != 0 ? 0 : -1;
+	return outq_status(q, &st);
 }
 
 int
@@ -316,7 +317,7 @@ engine_alert_code(struct engine *e, const struct syncml_cmd *c,
 }
 
 static int run_cmd(struct engine *, const struct syncml_cmd *, const char *,
-    struct syncml_writer *, struct engine_result *, int);
+    struct outq *, struct engine_result *, int);
 
 /*
  * Sequence: its own Status (200 once it starts), then the children in
@@ -326,40 +327,40 @@ static int run_cmd(struct engine *, const struct syncml_cmd *, const char *,
  */
 static int
 run_sequence(struct engine *e, const struct syncml_cmd *c,
-    const char *msg_ref, struct syncml_writer *w, struct engine_result *res)
+    const char *msg_ref, struct outq *q, struct engine_result *res)
 {
 	size_t i;
 	int stop = 0, code;
 
-	if (emit_simple(w, msg_ref, c, DM_OK) != 0)
+	if (emit_simple(q, msg_ref, c, DM_OK) != 0)
 		return -1;
 	for (i = 0; i < c->ncmds; i++) {
 		const struct syncml_cmd *k = &c->cmds[i];
 
 		if (stop) {
-			if (emit_simple(w, msg_ref, k, DM_NOT_EXECUTED) != 0 ||
-			    engine_emit_inner(w, msg_ref, k,
+			if (emit_simple(q, msg_ref, k, DM_NOT_EXECUTED) != 0 ||
+			    engine_emit_inner(q, msg_ref, k,
 			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}
 		if (k->kind == SYNCML_CMD_SEQUENCE) {
 			/* the DTD does not allow Sequence in Sequence */
-			if (emit_simple(w, msg_ref, k, DM_BAD_REQUEST) != 0 ||
-			    engine_emit_inner(w, msg_ref, k,
+			if (emit_simple(q, msg_ref, k, DM_BAD_REQUEST) != 0 ||
+			    engine_emit_inner(q, msg_ref, k,
 			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}
 		if (k->kind == SYNCML_CMD_ALERT && k->has_cmd_id) {
 			code = engine_alert_code(e, k, res);
-			if (emit_simple(w, msg_ref, k, code) != 0)
+			if (emit_simple(q, msg_ref, k, code) != 0)
 				return -1;
 			if (res->abort || (k->code == 1101 && code != DM_OK))
 				stop = 1;
 			continue;
 		}
-		if (run_cmd(e, k, msg_ref, w, res, 1) != 0)
+		if (run_cmd(e, k, msg_ref, q, res, 1) != 0)
 			return -1;
 		if (res->abort || res->cancelled)
 			stop = 1;
@@ -370,7 +371,7 @@ run_sequence(struct engine *e, const struct syncml_cmd *c,
 /* Runs one command of SyncBody (or of a Sequence) and writes its reply. */
 static int
 run_cmd(struct engine *e, const struct syncml_cmd *c, const char *msg_ref,
-    struct syncml_writer *w, struct engine_result *res, int in_sequence)
+    struct outq *q, struct engine_result *res, int in_sequence)
 {
 	struct outcome o;
 	int rc;
@@ -378,7 +379,7 @@ run_cmd(struct engine *e, const struct syncml_cmd *c, const char *msg_ref,
 	(void)in_sequence;
 	if (!c->has_cmd_id) {
 		/* "the client returns blank in the status element and 400" */
-		return emit_simple(w, msg_ref, c, DM_BAD_REQUEST);
+		return emit_simple(q, msg_ref, c, DM_BAD_REQUEST);
 	}
 	switch (c->kind) {
 	case SYNCML_CMD_GET:
@@ -391,18 +392,18 @@ run_cmd(struct engine *e, const struct syncml_cmd *c, const char *msg_ref,
 			return -1;
 		if (outcome_has(&o, DM_CANCELLED))
 			res->cancelled = 1;
-		rc = engine_emit(e, w, msg_ref, &o);
+		rc = engine_emit(e, q, msg_ref, &o);
 		outcome_free(&o);
 		return rc;
 	case SYNCML_CMD_ALERT:
 		res->commands = 1;
-		return emit_simple(w, msg_ref, c, engine_alert_code(e, c, res));
+		return emit_simple(q, msg_ref, c, engine_alert_code(e, c, res));
 	case SYNCML_CMD_ATOMIC:
 		res->commands = 1;
-		return engine_atomic(e, c, msg_ref, w);
+		return engine_atomic(e, c, msg_ref, q);
 	case SYNCML_CMD_SEQUENCE:
 		res->commands = 1;
-		return run_sequence(e, c, msg_ref, w, res);
+		return run_sequence(e, c, msg_ref, q, res);
 	case SYNCML_CMD_COPY:
 	case SYNCML_CMD_MAP:
 	case SYNCML_CMD_MOVE:
@@ -411,14 +412,14 @@ run_cmd(struct engine *e, const struct syncml_cmd *c, const char *msg_ref,
 	case SYNCML_CMD_SYNC:
 		/* SyncML commands OMA DM does not use */
 		res->commands = 1;
-		return emit_simple(w, msg_ref, c, DM_OPTIONAL_FEATURE);
+		return emit_simple(q, msg_ref, c, DM_OPTIONAL_FEATURE);
 	case SYNCML_CMD_STATUS:
 	case SYNCML_CMD_RESULTS:
 		/* not valid inside a Sequence */
-		return emit_simple(w, msg_ref, c, DM_BAD_REQUEST);
+		return emit_simple(q, msg_ref, c, DM_BAD_REQUEST);
 	default:
 		res->commands = 1;
-		return emit_simple(w, msg_ref, c, DM_BAD_REQUEST);
+		return emit_simple(q, msg_ref, c, DM_BAD_REQUEST);
 	}
 }
 
@@ -458,7 +459,7 @@ collect_status(struct engine_result *res, const struct syncml_cmd *c)
 
 int
 engine_process(struct engine *e, const struct syncml_msg *msg,
-    const struct engine_hdr *hdr, struct syncml_writer *w,
+    const struct engine_hdr *hdr, struct syncml_writer *w, struct outq *q,
     struct engine_result *res)
 {
 	struct syncml_status_out st;
@@ -494,11 +495,12 @@ engine_process(struct engine *e, const struct syncml_msg *msg,
 	st.cmd = "SyncHdr";
 	st.code = code;
 	st.chal = hdr != NULL && why == NULL ? hdr->chal : NULL;
+	/* the SyncHdr Status goes first into this very message */
 	if (syncml_emit_status(w, &st) == 0)
 		return -1;
 	if (code != DM_OK && code != DM_AUTH_ACCEPTED)
 		res->replied = 1;
-	start = syncml_writer_next_cmdid(w);
+	start = outq_len(q);
 
 	for (i = 0; i < msg->ncmds; i++) {
 		const struct syncml_cmd *c = &msg->cmds[i];
@@ -514,27 +516,27 @@ engine_process(struct engine *e, const struct syncml_msg *msg,
 			/* a refused header: nothing runs */
 			if (c->kind != SYNCML_CMD_UNKNOWN)
 				res->commands = 1;
-			if (emit_simple(w, msg_ref, c, why != NULL ?
+			if (emit_simple(q, msg_ref, c, why != NULL ?
 			    DM_NOT_EXECUTED : code) != 0 ||
-			    engine_emit_inner(w, msg_ref, c, why != NULL ?
+			    engine_emit_inner(q, msg_ref, c, why != NULL ?
 			    DM_NOT_EXECUTED : code) != 0)
 				return -1;
 			continue;
 		}
 		if (res->cancelled) {
 			/* a command answered 214: nothing more runs */
-			if (emit_simple(w, msg_ref, c, DM_NOT_EXECUTED) != 0 ||
-			    engine_emit_inner(w, msg_ref, c,
+			if (emit_simple(q, msg_ref, c, DM_NOT_EXECUTED) != 0 ||
+			    engine_emit_inner(q, msg_ref, c,
 			    DM_NOT_EXECUTED) != 0)
 				return -1;
 			continue;
 		}
-		if (run_cmd(e, c, msg_ref, w, res, 0) != 0)
+		if (run_cmd(e, c, msg_ref, q, res, 0) != 0)
 			return -1;
 		if (res->abort)
 			break;	/* 1223: nothing more runs */
 	}
-	if (syncml_writer_next_cmdid(w) != start)
+	if (outq_len(q) != start)
 		res->replied = 1;
 	if (tree_flush(e->tree) != 200)
 		log_warnx("some CSP could not save its state after message %s",

@@ -1,7 +1,7 @@
 /*
  * engine: command semantics. Takes one parsed server message (syncml.h),
- * executes its commands against the tree (tree.h) and writes the client's
- * Status and Results into a syncml_writer, in the order the protocol wants:
+ * executes its commands against the tree (tree.h) and queues the client's
+ * Status and Results (outq.h), in the order the protocol wants:
  * the SyncHdr Status first (CmdRef 0), then one Status per command in
  * document order (containers before their children), each Results right
  * after the Status of its Get.
@@ -24,6 +24,7 @@
 
 #include "syncml.h"
 
+struct outq;
 struct tree;
 
 /* How UI alerts (1100-1104) are answered. */
@@ -72,14 +73,16 @@ struct engine *engine_new(struct tree *t, const struct engine_opts *opts);
 void	engine_free(struct engine *e);
 
 /*
- * Executes msg and appends the reply's commands to w (whose SyncHdr the
- * caller has written). hdr may be NULL: code 200, execute. Fills *res
- * (free its arrays with engine_result_free). Returns 0, or -1 when the
- * writer failed (out of memory).
+ * Executes msg: writes the Status for its SyncHdr into w (whose SyncHdr
+ * the caller has written) and queues the Status/Results of its commands
+ * in q, for the session to write into as many messages as the server's
+ * MaxMsgSize needs. hdr may be NULL: code 200, execute. Fills *res (free
+ * its arrays with engine_result_free). Returns 0, or -1 on allocation or
+ * writer failure.
  */
 int	engine_process(struct engine *e, const struct syncml_msg *msg,
 	    const struct engine_hdr *hdr, struct syncml_writer *w,
-	    struct engine_result *res);
+	    struct outq *q, struct engine_result *res);
 void	engine_result_free(struct engine_result *res);
 
 #endif

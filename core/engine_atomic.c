@@ -19,6 +19,7 @@
 
 #include "dm_status.h"
 #include "engine_int.h"
+#include "outq.h"
 #include "log.h"
 #include "tree.h"
 #include "uri.h"
@@ -468,7 +469,7 @@ rollback(struct atomic *a, const struct syncml_cmd *at, struct outcome *o,
 
 int
 engine_atomic(struct engine *e, const struct syncml_cmd *at,
-    const char *msg_ref, struct syncml_writer *w)
+    const char *msg_ref, struct outq *q)
 {
 	struct syncml_status_out st;
 	struct atomic a;
@@ -522,12 +523,12 @@ engine_atomic(struct engine *e, const struct syncml_cmd *at,
 		st.cmd_ref = at->cmd_id;
 		st.cmd = at->name;
 		st.code = code;
-		if (syncml_emit_status(w, &st) == 0)
+		if (outq_status(q, &st) != 0)
 			goto out;
 	}
 	for (i = 0; i < at->ncmds; i++)
-		if (engine_emit(e, w, msg_ref, &o[i]) != 0 ||
-		    engine_emit_inner(w, msg_ref, &at->cmds[i],
+		if (engine_emit(e, q, msg_ref, &o[i]) != 0 ||
+		    engine_emit_inner(q, msg_ref, &at->cmds[i],
 		    DM_NOT_EXECUTED) != 0)
 			goto out;
 	rc = 0;

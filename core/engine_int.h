@@ -10,6 +10,8 @@
 #include "syncml.h"
 #include "tree.h"
 
+struct outq;
+
 struct engine {
 	struct tree		*tree;
 	struct engine_opts	 opts;
@@ -40,7 +42,7 @@ int	outcome_has(const struct outcome *o, int code);
 int	outcome_code(const struct outcome *o);
 
 /* Writes the Status(es) of o, then Results for a Get. 0 or -1. */
-int	engine_emit(struct engine *e, struct syncml_writer *w,
+int	engine_emit(struct engine *e, struct outq *q,
 	    const char *msg_ref, const struct outcome *o);
 
 /*
@@ -62,12 +64,12 @@ int	engine_alert_code(struct engine *e, const struct syncml_cmd *c,
  * Writes a Status with code for every command nested in container c (not
  * for c itself), depth first: the commands of a refused Atomic or Sequence.
  */
-int	engine_emit_inner(struct syncml_writer *w, const char *msg_ref,
+int	engine_emit_inner(struct outq *q, const char *msg_ref,
 	    const struct syncml_cmd *c, int code);
 
 /* Atomic: checks, runs, rolls back and writes every Status. 0 or -1. */
 int	engine_atomic(struct engine *e, const struct syncml_cmd *c,
-	    const char *msg_ref, struct syncml_writer *w);
+	    const char *msg_ref, struct outq *q);
 
 /* 1 for the kinds that act on Items of the tree. */
 int	engine_is_item_cmd(const struct syncml_cmd *c);

@@ -12,6 +12,7 @@
 #include "dm_status.h"
 #include "engine.h"
 #include "log.h"
+#include "outq.h"
 #include "session.h"
 #include "syncml.h"
 #include "tree.h"
@@ -32,6 +33,7 @@ struct session {
 	struct engine		*engine;
 	struct session_opts	 opts;
 	struct account		*acc;
+	struct outq		*q;	/* our commands not sent yet */
 	unsigned long		 msg_id;	/* of our next message */
 	char			*sid;		/* SessionID */
 	char			*devid;
@@ -132,7 +134,10 @@ session_new(struct tree *t, const struct session_opts *o)
 	eo.honour_hdr_meta = o->honour_hdr_meta;
 	eo.ui_policy = o->ui_policy;
 	s->engine = engine_new(t, &eo);
-	if (s->engine == NULL) {
+	s->q = outq_new();
+	if (s->engine == NULL || s->q == NULL) {
+		engine_free(s->engine);
+		outq_free(s->q);
 		free(s);
 		return NULL;
 	}
@@ -156,6 +161,7 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	engine_free(s->engine);
+	outq_free(s->q);
 	free(s->sid);
 	free(s->devid);
 	free(s->resp_uri);
@@ -423,6 +429,23 @@ out:
 	return rc;
 }
 
+/*
+ * The largest message the server takes: its MaxMsgSize (when honoured),
+ * else the account's Ext/luadm/MaxMsgSize, else 0 (no limit: never split).
+ */
+static size_t
+msg_limit(const struct session *s, const struct engine_result *res)
+{
+	const char *v;
+
+	if (res->max_msg_size > 0)
+		return (size_t)res->max_msg_size;
+	v = acc_str(s, "Ext/luadm/MaxMsgSize");
+	if (v != NULL && strtoul(v, NULL, 10) > 0)
+		return (size_t)strtoul(v, NULL, 10);
+	return 0;
+}
+
 /* The server's Status for our SyncHdr, or NULL. */
 static const struct syncml_cmd *
 hdr_status(const struct engine_result *res)
@@ -608,7 +631,8 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	struct syncml_msg *m;
 	char ebuf[SYNCML_ERRLEN], *owned = NULL, *nonce64 = NULL;
 	const char *target;
-	int rc = -1, again = 0;
+	size_t queued;
+	int rc = -1, again = 0, final = 0;
 
 	*out = NULL;
 	*outlen = 0;
@@ -643,7 +667,8 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	    &owned, err);
 	if (w == NULL)
 		goto out;
-	if (engine_process(s->engine, m, &hdr, w, &res) != 0) {
+	queued = outq_len(s->q);
+	if (engine_process(s->engine, m, &hdr, w, s->q, &res) != 0) {
 		*err = util_asprintf("cannot build the reply: %s",
 		    syncml_writer_error(w));
 		goto out;
@@ -664,52 +689,66 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	if (again) {
 		/* package 1 again, with credentials, after the Status for
 		 * the server's SyncHdr (recorded/10's shape) */
+		struct syncml_status_out hs;
+
 		syncml_writer_free(w);
 		free(owned);
+		owned = NULL;
 		w = begin_message(s, target, session_devid(s,
 		    m->hdr.target_uri), 1, &owned, err);
-		memset(&res, 0, sizeof(res));	/* statuses borrowed: freed */
 		if (w == NULL) {
 			rc = -1;
 			goto out;
 		}
-		{
-			struct syncml_status_out hs;
-
-			memset(&hs, 0, sizeof(hs));
-			hs.msg_ref = m->hdr.msg_id != NULL ? m->hdr.msg_id :
-			    "0";
-			hs.cmd_ref = "0";
-			hs.cmd = "SyncHdr";
-			hs.code = hdr.code;
-			hs.chal = hdr.chal;
-			if (syncml_emit_status(w, &hs) == 0 ||
-			    emit_pkg1(s, w) != 0) {
-				*err = util_asprintf("cannot build package "
-				    "1: %s", syncml_writer_error(w));
-				rc = -1;
-				goto out;
-			}
+		memset(&hs, 0, sizeof(hs));
+		hs.msg_ref = m->hdr.msg_id != NULL ? m->hdr.msg_id : "0";
+		hs.cmd_ref = "0";
+		hs.cmd = "SyncHdr";
+		hs.code = hdr.code;
+		hs.chal = hdr.chal;
+		if (syncml_emit_status(w, &hs) == 0 || emit_pkg1(s, w) != 0) {
+			*err = util_asprintf("cannot build package 1: %s",
+			    syncml_writer_error(w));
+			rc = -1;
+			goto out;
 		}
 		s->pkg1_pending = 1;
-		res.final = 1;
-		res.replied = 1;
-	} else if (!res.final) {
-		/* the server's package goes on: ask for the next message */
-		memset(&al, 0, sizeof(al));
-		al.code = 1222;
-		if (syncml_emit_alert(w, &al) == 0) {
+		final = 1;
+	} else {
+		if (res.final && !res.replied && queued == 0) {
+			/* nothing but Status and Final: the session is over */
+			*st = SESSION_END;
+			goto out;
+		}
+		/* our Statuses/Results, within the server's MaxMsgSize;
+		 * what does not fit goes in the next message */
+		if (outq_drain(s->q, w, msg_limit(s, &res)) != 0) {
 			*err = util_asprintf("cannot build the reply: %s",
 			    syncml_writer_error(w));
 			rc = -1;
 			goto out;
 		}
-	} else if (!res.replied) {
-		/* nothing but Status and Final: the session is over */
-		*st = SESSION_END;
-		goto out;
+		if (!res.final && !res.next_requested) {
+			/* the server's package goes on: ask for the next
+			 * message */
+			memset(&al, 0, sizeof(al));
+			al.code = 1222;
+			if (syncml_emit_alert(w, &al) == 0) {
+				*err = util_asprintf("cannot build the reply: "
+				    "%s", syncml_writer_error(w));
+				rc = -1;
+				goto out;
+			}
+		}
+		/* Final only when our package is complete */
+		final = outq_len(s->q) == 0 &&
+		    (res.final || res.next_requested);
+		if (outq_len(s->q) > 0)
+			log_info("the reply exceeds the server's MaxMsgSize: "
+			    "%zu more command(s) follow in the next message",
+			    outq_len(s->q));
 	}
-	if (syncml_writer_finish(w, res.final, out, outlen) != 0 ||
+	if (syncml_writer_finish(w, final, out, outlen) != 0 ||
 	    sign(s, *out, *outlen) != 0) {
 		*err = strdup("cannot build the reply: out of memory");
 		rc = -1;

@@ -1,0 +1,38 @@
+/*
+ * outq: the client's reply commands (Status, Results, Alert) waiting to be
+ * written into messages. The engine queues what it answers; the session
+ * drains the queue into each message it sends, never past the server's
+ * MaxMsgSize: what does not fit spills over into the next message of the
+ * package (OMA DM 1.2 multiple messages), and a Results item larger than a
+ * whole message is sent in chunks (MoreData, Meta Size in the first one —
+ * OMA DM large objects). Everything queued is a deep copy.
+ */
+#ifndef LUADM_OUTQ_H
+#define LUADM_OUTQ_H
+
+#include <stddef.h>
+
+#include "syncml.h"
+
+struct outq;
+
+struct outq *outq_new(void);
+void	outq_free(struct outq *q);
+
+/* Queue a copy. 0, or -1 on allocation failure. */
+int	outq_status(struct outq *q, const struct syncml_status_out *st);
+int	outq_results(struct outq *q, const struct syncml_results_out *r);
+int	outq_alert(struct outq *q, const struct syncml_alert_out *a);
+
+/* Commands waiting (a chunked item counts until its last chunk is out). */
+size_t	outq_len(const struct outq *q);
+
+/*
+ * Writes queued commands into w, in order, while the finished message stays
+ * within limit bytes (0: no limit, everything goes). The first command of a
+ * message always goes (chunked if it is a large Results item) so that a
+ * package always progresses. Returns 0, or -1 when the writer failed.
+ */
+int	outq_drain(struct outq *q, struct syncml_writer *w, size_t limit);
+
+#endif

@@ -1,0 +1,89 @@
+-- The server's MaxMsgSize: replies never exceed it. Statuses and Results
+-- spill over into further messages (no Final until the package is
+-- complete), and a value larger than a whole message goes in chunks
+-- (MoreData, Meta Size in the first chunk only).
+
+use_csp "tests/data/csp/Store.lua"
+
+local function value(n)
+  local t = {}
+  for i = 1, n do t[i] = string.char(97 + (i * 7) % 26) end
+  return table.concat(t)
+end
+
+local MAX = 1500
+local function hdr_meta(max)
+  return string.format('<Meta><MaxMsgSize xmlns="syncml:metinf">%d</MaxMsgSize></Meta>', max)
+end
+
+-- the server's "send the next message" answer to our message n
+local function next_please(n)
+  return string.format([[<Status><CmdID>1</CmdID><MsgRef>%d</MsgRef><CmdRef>0</CmdRef>
+    <Cmd>SyncHdr</Cmd><Data>200</Data></Status>
+    <Alert><CmdID>2</CmdID><Data>1222</Data></Alert>]], n)
+end
+
+scenario "a large Get result goes in chunks within MaxMsgSize"
+local big = value(4000)
+local s0 = session { server_id = "srv", devid = "DEV" }
+s0:send(Add(2, "./Vendor/Test/Store/big", big))
+s0:reply():status(2):is(200)
+s0:finish()
+
+local s = session { server_id = "srv", devid = "DEV" }
+s:send(Get(2, "./Vendor/Test/Store/big"), { hdr = hdr_meta(MAX) })
+for i = 1, 8 do
+  s:send(next_please(i + 1), { final = false })
+end
+local got, finals, chunks, sizes = {}, 0, 0, {}
+local done_at
+for i = 1, 9 do
+  local r = s:reply(i)
+  ok(#r.xml <= MAX, "reply " .. i .. " is " .. #r.xml .. " bytes, over MaxMsgSize")
+  for _, d in ipairs(r:xpath("//s:Results/s:Item/s:Data")) do
+    got[#got + 1] = d
+    chunks = chunks + 1
+  end
+  for _, sz in ipairs(r:xpath("//s:Results/s:Item/s:Meta/m:Size")) do
+    sizes[#sizes + 1] = sz
+  end
+  local more = r:count("//s:Results/s:Item/s:MoreData")
+  if r:final() then
+    finals = finals + 1
+    done_at = done_at or i
+    expect(more, "no MoreData in the last chunk"):is(0)
+  elseif r:count("//s:Results") > 0 then
+    expect(more, "a chunk before the last has MoreData"):is(1)
+  end
+  if done_at then break end
+end
+ok(chunks >= 3, "the value went in several chunks (" .. chunks .. ")")
+expect(table.concat(got), "the chunks make up the value"):is(big)
+expect(sizes, "Meta Size only in the first chunk"):is({ "4000" })
+ok(done_at ~= nil, "the package ended with Final")
+s:reply(1):status(2):is(200)
+
+scenario "many Statuses spill over into the next message"
+local s2 = session { server_id = "srv", devid = "DEV" }
+local body = {}
+for i = 1, 40 do
+  body[#body + 1] = Replace(100 + i, "./Vendor/Test/Store/a", "v" .. i)
+end
+s2:send(table.concat(body), { hdr = hdr_meta(MAX) })
+for i = 1, 6 do
+  s2:send(next_please(i + 1), { final = false })
+end
+local seen, last = {}, nil
+for i = 1, 7 do
+  local r = s2:reply(i)
+  ok(#r.xml <= MAX, "reply " .. i .. " over MaxMsgSize")
+  for _, st in ipairs(r:statuses()) do
+    if st.cmd == "Replace" then seen[#seen + 1] = tonumber(st.cmdref) end
+  end
+  if r:final() then last = i break end
+end
+ok(last and last > 1, "more than one message")
+expect(#seen, "every Replace got its Status"):is(40)
+for i = 1, #seen do
+  if seen[i] ~= 100 + i then fail("Status order: " .. tostring(seen[i])) break end
+end
