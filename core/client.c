@@ -136,10 +136,10 @@ client_session(const struct config *cfg, struct tree *t,
 	enum session_state st;
 	const char *addr, *entdmid, *hmac;
 	char *url = NULL, *msg = NULL, *next = NULL, *cv = NULL, *ua = NULL;
-	char *ex = NULL;
+	char *ex = NULL, *spool = NULL;
 	size_t len, nlen, nhd;
 	unsigned n, retries;
-	int rc = -1;
+	int rc = -1, aborting = 0;
 
 	*err = NULL;
 	memset(&resp, 0, sizeof(resp));
@@ -180,6 +180,9 @@ client_session(const struct config *cfg, struct tree *t,
 	so.account = acc;
 	so.server_initiated = o->server_initiated;
 	so.login_status = cfg->session.login_status;
+	so.large_objects = cfg->session.large_objects;
+	spool = util_asprintf("%s/spool", cfg->state_dir);
+	so.spool_dir = spool;
 	s = session_new(t, &so);
 	if (s == NULL)
 		goto nomem;
@@ -213,6 +216,12 @@ client_session(const struct config *cfg, struct tree *t,
 			goto out;
 		free(msg);
 		msg = NULL;
+		if (aborting) {
+			*err = strdup("the client aborted the session (Alert "
+			    "1223): a result is larger than the server's "
+			    "MaxMsgSize and large objects are off");
+			goto out;
+		}
 		if (resp.status != 200) {
 			ex = body_excerpt(resp.body != NULL ? resp.body : "",
 			    resp.len);
@@ -248,6 +257,8 @@ client_session(const struct config *cfg, struct tree *t,
 			    "(Alert 1223)");
 			goto out;
 		}
+		if (st == SESSION_ABORTING)
+			aborting = 1;	/* send our Alert 1223, then stop */
 		if (st == SESSION_END) {
 			log_info("session %s completed", session_id(s));
 			rc = 0;
@@ -277,5 +288,6 @@ out:
 	free(cv);
 	free(ua);
 	free(ex);
+	free(spool);
 	return rc;
 }

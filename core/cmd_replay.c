@@ -16,6 +16,7 @@
 #include "store.h"
 #include "syncml.h"
 #include "tree.h"
+#include "util.h"
 
 static void
 replay_usage(FILE *f)
@@ -50,13 +51,15 @@ cmd_replay(const struct config *cfg, int argc, char **argv)
 	struct session *s = NULL;
 	struct tree *t = NULL;
 	enum session_state st;
-	char *err = NULL, *buf = NULL, *out = NULL;
+	char *err = NULL, *buf = NULL, *out = NULL, *spool = NULL;
 	size_t len, outlen;
 	int ch, i, r, rc = 1;
 
 	memset(&so, 0, sizeof(so));
 	so.server_id = cfg->server_id;
 	so.honour_hdr_meta = cfg->session.honour_hdr_meta;
+	so.large_objects = cfg->session.large_objects;
+	so.spool_dir = spool = util_asprintf("%s/spool", cfg->state_dir);
 	so.ui_policy = (enum engine_ui_policy)cfg->session.ui_alerts;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -126,13 +129,19 @@ cmd_replay(const struct config *cfg, int argc, char **argv)
 		}
 		free(buf);
 		buf = NULL;
-		if (st == SESSION_CONTINUE) {
+		if (st == SESSION_CONTINUE || st == SESSION_ABORTING) {
 			fwrite(out, 1, outlen, stdout);
 			putchar('\n');
 			fflush(stdout);
 		}
 		free(out);
 		out = NULL;
+		if (st == SESSION_ABORTING) {
+			fprintf(stderr, "luadm: %s: the client aborted the "
+			    "session (Alert 1223: a result larger than the "
+			    "server takes, large objects off)\n", argv[i]);
+			goto out;
+		}
 		if (st == SESSION_ABORT) {
 			fprintf(stderr, "luadm: %s: the server aborted the "
 			    "session (Alert 1223)\n", argv[i]);
@@ -156,5 +165,6 @@ out:
 	free(buf);
 	free(out);
 	free(err);
+	free(spool);
 	return rc;
 }

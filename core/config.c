@@ -60,6 +60,7 @@ config_defaults(void)
 	cfg->limits.read_cap = 16u * 1024 * 1024;
 	cfg->acl_default = strdup("Add=*&Delete=*&Exec=*&Get=*&Replace=*");
 	cfg->session.honour_hdr_meta = 1;
+	cfg->session.large_objects = 1;
 	cfg->session.ui_alerts = 0;	/* ENGINE_UI_UNSUPPORTED */
 	cfg->session.connect_timeout_ms = 30000;
 	cfg->session.timeout_ms = 300000;
@@ -393,6 +394,10 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 	lua_getfield(L, -1, "honour_server_meta");
 	if (!lua_isnil(L, -1))
 		ss->honour_hdr_meta = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "large_objects");
+	if (!lua_isnil(L, -1))
+		ss->large_objects = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	if (get_string(L, cfg, "ui_alerts", &s, 0, err))
 		goto err;

@@ -31,6 +31,9 @@ struct config_session {
 	unsigned	 timeout_ms;	/* one HTTP request */
 	size_t		 max_message;	/* largest server message accepted */
 	char		*login_status;	/* 1224 data: user, others, none */
+	int		 large_objects;	/* 1: chunk large objects both ways
+					   (OMA DM 1.2); 0: as older Windows,
+					   refuse them and abort with 1223 */
 };
 
 struct config {

@@ -28,12 +28,16 @@ engine_new(struct tree *t, const struct engine_opts *opts)
 	e->who.session_id = e->opts.session_id;
 	e->max_msg_size = -1;
 	e->max_obj_size = -1;
+	e->lo.fd = -1;
 	return e;
 }
 
 void
 engine_free(struct engine *e)
 {
+	if (e == NULL)
+		return;
+	engine_lo_drop(e);	/* an unfinished object is not committed */
 	free(e);
 }
 
@@ -531,6 +535,9 @@ engine_process(struct engine *e, const struct syncml_msg *msg,
 				return -1;
 			continue;
 		}
+		if (e->lo.active && !engine_lo_continues(e, c) &&
+		    engine_lo_cutoff(e, q) != 0)
+			return -1;
 		if (run_cmd(e, c, msg_ref, q, res, 0) != 0)
 			return -1;
 		if (res->abort)

@@ -38,6 +38,8 @@ struct engine_opts {
 	const char	*server_id;	/* for ACLs and ctx; NULL = admin */
 	const char	*session_id;	/* for ctx */
 	int		 honour_hdr_meta;	/* keep MaxMsgSize/MaxObjSize */
+	const char	*spool_dir;	/* where large objects are assembled;
+					   NULL: large objects refused (406) */
 	enum engine_ui_policy ui_policy;
 };
 

@@ -318,6 +318,10 @@ precheck(const struct syncml_cmd *a, struct outcome *o)
 		else if (!engine_is_item_cmd(k) && k->kind !=
 		    SYNCML_CMD_ALERT)
 			code = DM_OPTIONAL_FEATURE;
+		for (j = 0; code == 0 && j < k->nitems; j++)
+			if (k->items[j].more_data)
+				code = DM_BAD_REQUEST;	/* must fit one
+							   message */
 		for (j = 0; code == 0 && j < k->nitems; j++) {
 			if (k->items[j].target_uri == NULL ||
 			    uri_parse(k->items[j].target_uri, &u, NULL) != 0)

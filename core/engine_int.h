@@ -12,13 +12,42 @@
 
 struct outq;
 
+/* A large object from the server being received in chunks. */
+struct engine_lo {
+	int			 active;
+	enum syncml_cmd_kind	 kind;		/* Add or Replace */
+	char			*cmd;		/* its element name */
+	char			*target;	/* the Item's Target as sent */
+	char			*source;
+	char			*format;
+	char			*type;
+	long			 declared;	/* Meta Size, -1 unknown */
+	size_t			 got;
+	char			*path;		/* spool file */
+	int			 fd;
+};
+
 struct engine {
 	struct tree		*tree;
 	struct engine_opts	 opts;
 	struct tree_who		 who;
 	long			 max_msg_size;	/* -1 = none */
 	long			 max_obj_size;
+	struct engine_lo	 lo;
 };
+
+/* engine_lo.c: large objects from the server. */
+/* A chunk (or the last one) of a large object: returns the Item's status
+ * (213 for a chunk, 424 on a size mismatch, else the command's). */
+int	engine_lo_item(struct engine *e, const struct syncml_cmd *c,
+	    const struct syncml_item *it, const struct dm_uri *u,
+	    const char *format, const char *type);
+/* 1 when c continues the object being received. */
+int	engine_lo_continues(const struct engine *e, const struct syncml_cmd *c);
+/* Drops an unfinished object and queues Alert 1225 for it. 0 or -1. */
+int	engine_lo_cutoff(struct engine *e, struct outq *q);
+/* Drops the object, spool file included. */
+void	engine_lo_drop(struct engine *e);
 
 /* The outcome of one command, kept until its Status is written. */
 struct outcome {

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "tree.h"
 #include "uri.h"
+#include "util.h"
 
 /* The Meta Format/Type of an Item, falling back on the command's Meta. */
 static const char *
@@ -50,12 +51,20 @@ engine_run_item(struct engine *e, const struct syncml_cmd *c,
 		    why != NULL ? why : "bad URI");
 		return st;
 	}
-	if (it->more_data) {
-		log_warnx("%s %s: %s: a chunked large object, which this "
-		    "client does not accept (DevDetail/LrgObj is false)",
-		    c->name, c->cmd_id, it->target_uri);
+	if ((c->kind == SYNCML_CMD_ADD || c->kind == SYNCML_CMD_REPLACE) &&
+	    (it->more_data || (e->lo.active &&
+	    strcmp(e->lo.target, it->target_uri) == 0))) {
+		/* a chunk of a large object, or its last one */
+		st = engine_lo_item(e, c, it, &u, item_format(c, it),
+		    item_type(c, it));
 		uri_free(&u);
-		return DM_OPTIONAL_FEATURE;
+		return st;
+	}
+	if (it->more_data) {
+		log_warnx("%s %s: %s: MoreData in a command that takes no "
+		    "large object", c->name, c->cmd_id, it->target_uri);
+		uri_free(&u);
+		return DM_BAD_REQUEST;
 	}
 	memset(&in, 0, sizeof(in));
 	/* no Format: NULL, and the CSP takes the node's own format */
@@ -69,6 +78,15 @@ engine_run_item(struct engine *e, const struct syncml_cmd *c,
 	switch (c->kind) {
 	case SYNCML_CMD_GET:
 		st = tree_get(e->tree, &e->who, &u, out, &msg);
+		if (st == DM_OK && e->max_obj_size > 0 &&
+		    out->len > (size_t)e->max_obj_size) {
+			/* larger than the server takes: an error for this
+			 * Get, and the session goes on */
+			msg = util_asprintf("%zu bytes, over the server's "
+			    "MaxObjSize of %ld", out->len, e->max_obj_size);
+			csp_value_free(out);
+			st = DM_TOO_LARGE;
+		}
 		break;
 	case SYNCML_CMD_ADD:
 		st = tree_add(e->tree, &e->who, &u, &in, &msg);

@@ -47,7 +47,8 @@ struct http {
 	long		 low_speed_time_s;
 	long		 low_speed_limit;
 	size_t		 max_response;
-	long		 connections;	/* sum of CURLINFO_NUM_CONNECTS */
+	int		 client_cert;	/* one is configured */
+	long		 connections;	/* NUM_CONNECTS, summed */
 };
 
 /* One request in flight: what the body and header callbacks fill. */
@@ -56,7 +57,9 @@ struct http_xfer {
 	size_t			 max;
 	int			 too_big;	/* over max: aborted */
 	int			 nomem;		/* allocation failed */
-	struct http_response	*resp;		/* headers land here */
+	int			 got_status;	/* a status line */
+	long			 connects;	/* new connections */
+	struct http_response	*resp;		/* headers go here */
 };
 
 /* "" counts as not set, as a config file may leave a key empty. */
@@ -166,6 +169,7 @@ http_setup(struct http *h, const struct http_opts *o, char **err)
 			return -1;
 	}
 	if (cert != NULL) {
+		h->client_cert = 1;
 		if (SETOPT(h, CURLOPT_SSLCERT, cert, err) == -1 ||
 		    SETOPT(h, CURLOPT_SSLCERTTYPE, "PEM", err) == -1 ||
 		    SETOPT(h, CURLOPT_SSLKEYTYPE, "PEM", err) == -1 ||
@@ -350,6 +354,7 @@ header_cb(char *line, size_t size, size_t nitems, void *arg)
 
 	n = size * nitems;
 	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		x->got_status = 1;
 		free(r->content_type);
 		r->content_type = NULL;
 		free(r->hmac);
@@ -520,7 +525,8 @@ url_for_msg(const char *url)
 		end = p + strcspn(p, "/?#");
 		at = memchr(p, '@', (size_t)(end - p));
 		if (at != NULL)
-			s = util_asprintf("%.*s%s", (int)(p - url), url, at + 1);
+			s = util_asprintf("%.*s%s", (int)(p - url), url,
+			    at + 1);
 		else
 			s = strdup(url);
 	} else
@@ -627,12 +633,58 @@ verify_reason(struct http *h, CURLcode rc)
 	return util_asprintf("TLS verification failed: %s", why);
 }
 
-/* A TLS alert from a server that wanted our certificate. */
+/*
+ * An alert the server sent about our certificate (OpenSSL's wording):
+ * none sent but one is required, or the one sent refused.
+ */
 static int
-wants_client_cert(const char *why)
+client_cert_alert(const char *why)
 {
-	return strstr(why, "certificate required") != NULL ||
-	    strstr(why, "handshake failure") != NULL;
+	static const char *const alerts[] = {
+		"certificate required", "alert bad certificate",
+		"alert unknown ca", "alert certificate unknown",
+		"alert certificate expired", "alert certificate revoked",
+		"alert unsupported certificate", "alert access denied"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++)
+		if (strstr(why, alerts[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A TLS connection that failed during or just after the handshake. With
+ * TLS 1.3 the server checks our certificate after the client considers
+ * the handshake done, and its alert is often lost to the reset of the
+ * connection (it closes with our request unread), so a fresh connection
+ * that dies before any response is reported with that likely cause.
+ */
+static char *
+tls_io_reason(struct http *h, CURLcode rc, const struct http_xfer *x,
+    const char *why)
+{
+	curl_off_t app = 0;
+
+	if (client_cert_alert(why))
+		return util_asprintf("the server refused the TLS connection "
+		    "(%s): %s", h->client_cert ? "the client certificate was "
+		    "not accepted" : "no client certificate was sent", why);
+	if (rc == CURLE_SSL_CONNECT_ERROR)
+		return util_asprintf("TLS handshake failed: %s", why);
+	curl_easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &app);
+	if (app > 0 && x->connects > 0 && !x->got_status)
+		return util_asprintf("the server closed the connection right "
+		    "after the TLS handshake (%s): %s", h->client_cert ?
+		    "it may not accept the client certificate" :
+		    "no client certificate was sent; it may require one",
+		    why);
+	if (rc == CURLE_GOT_NOTHING)
+		return util_asprintf("the server closed the connection "
+		    "without a reply");
+	return util_asprintf("%s failed: %s",
+	    rc == CURLE_RECV_ERROR ? "receive" : "send", why);
 }
 
 /*
@@ -677,17 +729,8 @@ failure_reason(struct http *h, CURLcode rc, const struct http_xfer *x)
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		if (wants_client_cert(why))
-			return util_asprintf("TLS handshake refused by the "
-			    "server (client certificate missing or not "
-			    "accepted): %s", why);
-		if (rc == CURLE_SSL_CONNECT_ERROR)
-			return util_asprintf("TLS handshake failed: %s", why);
-		return util_asprintf("%s failed: %s",
-		    rc == CURLE_RECV_ERROR ? "receive" : "send", why);
 	case CURLE_GOT_NOTHING:
-		return util_asprintf("the server closed the connection "
-		    "without a reply");
+		return tls_io_reason(h, rc, x, why);
 	case CURLE_WEIRD_SERVER_REPLY:
 		return util_asprintf("invalid HTTP reply: %s", why);
 	case CURLE_OUT_OF_MEMORY:
@@ -758,8 +801,10 @@ http_post(struct http *h, const char *url, const char *ctype,
 	h->errbuf[0] = '\0';
 	rc = curl_easy_perform(h->curl);
 	n = 0;
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK)
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &n) == CURLE_OK) {
 		h->connections += n;
+		x.connects = n;
+	}
 	status = 0;
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 

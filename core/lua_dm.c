@@ -872,6 +872,8 @@ lua_dm_open(lua_State *L, const struct config *cfg, const char *csp_name)
 		lua_newtable(L);
 		lua_setfield(L, -2, "csp");
 	}
+	lua_pushboolean(L, cfg->session.large_objects);
+	lua_setfield(L, -2, "large_objects");
 	lua_setfield(L, -2, "config");
 	lua_setglobal(L, "dm");
 }

@@ -42,6 +42,7 @@ struct oq_cmd {
 };
 
 struct outq {
+	int		 chunk;	/* large objects allowed (outq_drain) */
 	struct oq_cmd	*v;
 	size_t		 head;
 	size_t		 n;
@@ -342,22 +343,24 @@ pop(struct outq *q)
 /*
  * Sends as much of the head Results as fits: whole items first, then a
  * chunk of the next one. Returns 1 when something was written, 0 when
- * nothing fits, -1 on writer failure.
+ * nothing fits, 2 when only a chunk would and chunking is off, -1 on
+ * writer failure.
  */
 static int
 drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
-    int empty)
+    int empty, size_t base)
 {
 	struct oq_cmd *c = &q->v[q->head];
 	struct syncml_writer_mark m;
 	struct oq_item *it;
-	size_t to, lo, hi, mid, best;
+	size_t to, lo, hi, mid, best, before;
 
 	/* as many whole items as fit */
 	for (to = c->nitems; to > c->first; to--) {
 		if (c->items[to - 1].sent > 0)
 			continue;	/* a started chunk goes alone */
 		syncml_writer_save(w, &m);
+		before = syncml_writer_size(w);
 		if (emit(w, c, c->first, to, (size_t)-1) == 0)
 			return -1;
 		if (syncml_writer_size(w) <= limit) {
@@ -366,12 +369,18 @@ drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
 				pop(q);
 			return 1;
 		}
+		/* the size of a message holding this command alone */
+		best = syncml_writer_size(w) - before + base;
 		syncml_writer_restore(w, &m);
+		if (!q->chunk && to == c->first + 1 && best > limit)
+			return 2;	/* no message can take it, no chunks */
 		if (!empty)
 			return 0;	/* try again in a fresh message */
 	}
 	/* the item at first does not fit alone: send a chunk of it */
 	it = &c->items[c->first];
+	if (!q->chunk)
+		return 2;	/* large objects are off */
 	if (it->data == NULL)
 		return empty ? (emit(w, c, c->first, c->first + 1,
 		    (size_t)-1) != 0 ? (c->first++, 1) : -1) : 0;
@@ -407,12 +416,15 @@ drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
 }
 
 int
-outq_drain(struct outq *q, struct syncml_writer *w, size_t limit)
+outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 {
 	struct syncml_writer_mark m;
 	struct oq_cmd *c;
+	size_t base = syncml_writer_size(w);	/* a message with no command
+						   of ours */
 	int empty = 1, r;
 
+	q->chunk = chunk;
 	while (q->head < q->n) {
 		c = &q->v[q->head];
 		if (limit == 0) {
@@ -423,9 +435,11 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit)
 		}
 		if (c->kind == OQ_RESULTS && (c->first > 0 ||
 		    (c->nitems > 0 && c->items[0].sent > 0))) {
-			r = drain_results(q, w, limit, empty);
+			r = drain_results(q, w, limit, empty, base);
 			if (r < 0)
 				return -1;
+			if (r == 2)
+				return 1;
 			if (r == 0)
 				break;
 			empty = 0;
@@ -452,9 +466,11 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit)
 			empty = 0;
 			continue;
 		}
-		r = drain_results(q, w, limit, empty);
+		r = drain_results(q, w, limit, empty, base);
 		if (r < 0)
 			return -1;
+		if (r == 2)
+			return 1;
 		if (r == 0)
 			break;
 		empty = 0;

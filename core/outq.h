@@ -31,8 +31,11 @@ size_t	outq_len(const struct outq *q);
  * Writes queued commands into w, in order, while the finished message stays
  * within limit bytes (0: no limit, everything goes). The first command of a
  * message always goes (chunked if it is a large Results item) so that a
- * package always progresses. Returns 0, or -1 when the writer failed.
+ * package always progresses. With chunk 0 (large objects off) a Results
+ * item that does not fit a message alone is not chunked: returns 1 and
+ * leaves it queued. Returns 0, 1, or -1 when the writer failed.
  */
-int	outq_drain(struct outq *q, struct syncml_writer *w, size_t limit);
+int	outq_drain(struct outq *q, struct syncml_writer *w, size_t limit,
+	    int chunk);
 
 #endif

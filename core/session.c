@@ -133,6 +133,7 @@ session_new(struct tree *t, const struct session_opts *o)
 	eo.session_id = o->session_id;
 	eo.honour_hdr_meta = o->honour_hdr_meta;
 	eo.ui_policy = o->ui_policy;
+	eo.spool_dir = o->large_objects ? o->spool_dir : NULL;
 	s->engine = engine_new(t, &eo);
 	s->q = outq_new();
 	if (s->engine == NULL || s->q == NULL) {
@@ -631,8 +632,9 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	struct syncml_msg *m;
 	char ebuf[SYNCML_ERRLEN], *owned = NULL, *nonce64 = NULL;
 	const char *target;
+	struct syncml_writer_mark mark;
 	size_t queued;
-	int rc = -1, again = 0, final = 0;
+	int rc = -1, again = 0, final = 0, drained;
 
 	*out = NULL;
 	*outlen = 0;
@@ -722,10 +724,35 @@ session_handle_http(struct session *s, const void *in, size_t len,
 		}
 		/* our Statuses/Results, within the server's MaxMsgSize;
 		 * what does not fit goes in the next message */
-		if (outq_drain(s->q, w, msg_limit(s, &res)) != 0) {
+		syncml_writer_save(w, &mark);
+		drained = outq_drain(s->q, w, msg_limit(s, &res),
+		    s->opts.large_objects);
+		if (drained < 0) {
 			*err = util_asprintf("cannot build the reply: %s",
 			    syncml_writer_error(w));
 			rc = -1;
+			goto out;
+		}
+		if (drained > 0) {
+			/* a result larger than a message, large objects off:
+			 * abort as Windows does (recorded/14) */
+			log_warnx("a result is larger than the server's "
+			    "MaxMsgSize (%zu) and large objects are off: "
+			    "aborting the session (Alert 1223)",
+			    msg_limit(s, &res));
+			syncml_writer_restore(w, &mark);
+			memset(&al, 0, sizeof(al));
+			al.code = 1223;
+			if (syncml_emit_alert(w, &al) == 0 ||
+			    syncml_writer_finish(w, 1, out, outlen) != 0 ||
+			    sign(s, *out, *outlen) != 0) {
+				*err = strdup("cannot build the reply: out of "
+				    "memory");
+				rc = -1;
+				goto out;
+			}
+			s->msg_id++;
+			*st = SESSION_ABORTING;
 			goto out;
 		}
 		if (!res.final && !res.next_requested) {
@@ -757,7 +784,7 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	s->msg_id++;
 	*st = SESSION_CONTINUE;
 out:
-	if (rc != 0 || *st != SESSION_CONTINUE) {
+	if (rc != 0 || (*st != SESSION_CONTINUE && *st != SESSION_ABORTING)) {
 		free(*out);
 		*out = NULL;
 		*outlen = 0;

@@ -27,7 +27,9 @@ struct tree;
 enum session_state {
 	SESSION_CONTINUE,	/* a message was produced: send it */
 	SESSION_END,		/* completed: nothing more to send */
-	SESSION_ABORT		/* the server aborted (1223) */
+	SESSION_ABORT,		/* the server aborted (1223) */
+	SESSION_ABORTING	/* send this message (our Alert 1223), then
+				   the session is over, failed */
 };
 
 struct session_opts {
@@ -44,6 +46,10 @@ struct session_opts {
 	struct account	*account;	/* NULL: no authentication (replay) */
 	int		 server_initiated;	/* Alert 1200, not 1201 */
 	const char	*login_status;	/* 1224 data: user|others|none */
+	int		 large_objects;	/* chunk large objects both ways; 0:
+					   abort with 1223 as older Windows */
+	const char	*spool_dir;	/* where incoming large objects are
+					   assembled */
 };
 
 struct session;

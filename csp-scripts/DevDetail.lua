@@ -76,7 +76,10 @@ return csp.define {
   LrgObj = {
     description = "Whether the client supports large objects",
     format = "bool",
-    default = "false",
+    -- the configuration's session.large_objects (on unless turned off)
+    get = function(ctx)
+      return dm.config.large_objects == false and "false" or "true"
+    end,
   },
   URI = {
     description = "Limits of the URIs the client accepts",

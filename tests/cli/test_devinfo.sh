@@ -83,7 +83,7 @@ expect ./DevDetail/OEM LENOVO
 expect ./DevDetail/FwV 'N32ET75W (1.51 )'
 expect ./DevDetail/HwV 'ThinkPad X1 Carbon Gen 9'
 expect ./DevDetail/SwV 'Debian GNU/Linux 12 (bookworm)'
-expect ./DevDetail/LrgObj false
+expect ./DevDetail/LrgObj true
 expect ./DevDetail/URI MaxDepth/MaxSegLen/MaxTotLen
 expect ./DevDetail/URI/MaxDepth 64
 expect ./DevDetail/URI/MaxTotLen 4096
@@ -115,6 +115,10 @@ refuse 405 delete ./DevInfo/Man
 refuse 405 add ./DevInfo/Ext/Custom value
 refuse 404 get ./DevInfo/Nope
 refuse 404 get ./DevDetail/URI/MaxFoo
+
+# LrgObj follows the configuration's session.large_objects
+printf 'session = { large_objects = false }\n' >> "$conf"
+expect ./DevDetail/LrgObj false
 
 # The device table of the configuration wins (but DmV is fixed).
 writeconf "$conf" '{ DevId = "MYDEVICE01", Man = "Acme", Mod = "Rocket",
