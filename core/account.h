@@ -10,7 +10,8 @@
  *   AppAddr/1/Addr, AppAddr/1/AddrType, AppAddr/1/Port/1/PortNbr,
  *   AppAuth/CLCRED/{AAuthLevel,AAuthType,AAuthName,AAuthSecret,AAuthData}
  *       (how the client authenticates to the server; AAuthData = the nonce
- *        for the next MD5/HMAC credential, raw bytes),
+ *        for the next MD5/HMAC credential, raw bytes; bootstrap keeps a
+ *        document's AAUTHDATA that is not base64 as its text),
  *   AppAuth/SRVCRED/{...}  (how the server authenticates to the client),
  *   Ext/Microsoft/{Role, ProtoVer, DefaultEncoding, UseHwDevID,
  *       ConnRetryFreq, InitialBackOffTime, MaxBackOffTime,

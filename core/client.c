@@ -181,6 +181,8 @@ client_session(const struct config *cfg, struct tree *t,
 	so.server_initiated = o->server_initiated;
 	so.login_status = cfg->session.login_status;
 	so.large_objects = cfg->session.large_objects;
+	so.max_message = cfg->session.max_message;
+	so.max_object = cfg->session.max_object;
 	spool = util_asprintf("%s/spool", cfg->state_dir);
 	so.spool_dir = spool;
 	s = session_new(t, &so);

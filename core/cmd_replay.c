@@ -59,6 +59,7 @@ cmd_replay(const struct config *cfg, int argc, char **argv)
 	so.server_id = cfg->server_id;
 	so.honour_hdr_meta = cfg->session.honour_hdr_meta;
 	so.large_objects = cfg->session.large_objects;
+	so.max_object = cfg->session.max_object;
 	so.spool_dir = spool = util_asprintf("%s/spool", cfg->state_dir);
 	so.ui_policy = (enum engine_ui_policy)cfg->session.ui_alerts;
 	optind = 0;

@@ -114,6 +114,12 @@ dump(struct tree *t, const struct tree_who *who, const char *uri, int depth)
 		return 1;
 	st = tree_get(t, who, &u, &v, &msg);
 	uri_free(&u);
+	if (st == DM_NOT_ALLOWED) {
+		/* a node Get does not reach (a write-only secret) */
+		printf("%s (no Get)\n", uri);
+		free(msg);
+		return 0;
+	}
 	if (st != DM_OK) {
 		printf("%s: %s (%d)\n", uri, msg != NULL ? msg :
 		    dm_status_text(st), st);

@@ -65,6 +65,7 @@ config_defaults(void)
 	cfg->session.connect_timeout_ms = 30000;
 	cfg->session.timeout_ms = 300000;
 	cfg->session.max_message = 16u * 1024 * 1024;
+	cfg->session.max_object = 256u * 1024 * 1024;
 	cfg->session.login_status = strdup("user");
 	if (cfg->state_dir == NULL || cfg->csp_path == NULL ||
 	    cfg->csp_path[0] == NULL || cfg->sysroot == NULL ||
@@ -442,6 +443,11 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 	if (get_number(L, cfg, "session", "max_message_mb", 1024, &v, err))
 		goto err;
 	ss->max_message = (size_t)(v * 1024 * 1024);
+	v = (double)ss->max_object / (1024 * 1024);
+	if (get_number(L, cfg, "session", "max_object_mb", 1024 * 1024, &v,
+	    err))
+		goto err;
+	ss->max_object = (size_t)(v * 1024 * 1024);
 	lua_pop(L, 1);
 	return 0;
 err:

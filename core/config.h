@@ -29,7 +29,10 @@ struct config_session {
 	char		*user_agent;	/* NULL = "luadm/<version>" */
 	unsigned	 connect_timeout_ms;
 	unsigned	 timeout_ms;	/* one HTTP request */
-	size_t		 max_message;	/* largest server message accepted */
+	size_t		 max_message;	/* largest server message accepted
+					   (declared as our MaxMsgSize) */
+	size_t		 max_object;	/* largest large object accepted
+					   (declared as our MaxObjSize) */
 	char		*login_status;	/* 1224 data: user, others, none */
 	int		 large_objects;	/* 1: chunk large objects both ways
 					   (OMA DM 1.2); 0: as older Windows,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 
@@ -322,6 +323,68 @@ convert_mutate(lua_State *L, struct call *k, int idx)
 	}
 }
 
+int
+csp_access_allows(const char *access, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	const char *p = access;
+
+	if (access == NULL)
+		return 1;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '|')
+			p++;
+		if (strncasecmp(p, cmd, n) == 0 && (p[n] == '\0' ||
+		    p[n] == ' ' || p[n] == ',' || p[n] == '|'))
+			return 1;
+		while (*p != '\0' && *p != ' ' && *p != ',' && *p != '|')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * ctx->need: runs the script's stat before the verb, in the same protected
+ * call. Returns 1 when the verb may run, 0 when k->status is set (404,
+ * 405, or what stat raised). stack: empty on entry and on return.
+ */
+static int
+precheck(lua_State *L, struct call *k)
+{
+	const char *access;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
+	lua_getfield(L, -1, "stat");
+	lua_remove(L, -2);
+	if (!lua_isfunction(L, -1)) {
+		lua_pop(L, 1);
+		return 1;	/* no stat: the verb decides */
+	}
+	push_ctx(L, k);
+	lua_pushstring(L, k->path != NULL ? k->path : "");
+	lua_call(L, 2, 3);
+	if (!lua_istable(L, -3)) {
+		if (!lua_isnil(L, -3))
+			luaL_error(L, "%s: stat must return a table or nil, "
+			    "not %s", k->c->name, luaL_typename(L, -3));
+		status_results(L, k, lua_gettop(L) - 2, DM_NOT_FOUND);
+		lua_settop(L, 0);
+		return 0;
+	}
+	lua_getfield(L, -3, "access");
+	access = lua_tostring(L, -1);
+	if (access != NULL && !csp_access_allows(access, k->ctx->need)) {
+		k->status = DM_NOT_ALLOWED;
+		k->msg = util_asprintf("%s: %s is not allowed (the node "
+		    "allows %s)", k->ctx->uri != NULL ? k->ctx->uri : k->path,
+		    k->ctx->need, access);
+		lua_settop(L, 0);
+		return 0;
+	}
+	lua_settop(L, 0);
+	return 1;
+}
+
 /* Runs one call in protected mode. stack: lightuserdata(call) */
 static int
 csp_trampoline(lua_State *L)
@@ -330,6 +393,9 @@ csp_trampoline(lua_State *L)
 	int base, nargs = 1, i;
 
 	lua_settop(L, 0);
+	if (k->ctx != NULL && k->ctx->need != NULL && k->kind != CALL_STAT &&
+	    !precheck(L, k))
+		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
 	lua_getfield(L, -1, k->verb);
 	lua_remove(L, -2);

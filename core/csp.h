@@ -71,7 +71,16 @@ struct csp_ctx {
 	const char	*server_id;	/* NULL for the local administrator */
 	const char	*session_id;	/* NULL outside a session */
 	const char	*uri;		/* the URI as received */
+	const char	*need;		/* when set ("Get", "Replace", ...),
+					   the script's stat runs first in the
+					   same protected call: 404 when the
+					   node is absent, 405 when its access
+					   lacks need (one call, not two) */
 };
+
+/* 1 when the space-separated access list allows cmd ("Get", ...); a NULL
+ * list allows everything. */
+int	csp_access_allows(const char *access, const char *cmd);
 
 /* A value in or out of a CSP. All strings malloc'd; free with csp_value_free. */
 struct csp_value {

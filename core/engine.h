@@ -40,6 +40,7 @@ struct engine_opts {
 	int		 honour_hdr_meta;	/* keep MaxMsgSize/MaxObjSize */
 	const char	*spool_dir;	/* where large objects are assembled;
 					   NULL: large objects refused (406) */
+	size_t		 max_object;	/* the largest one accepted (413) */
 	enum engine_ui_policy ui_policy;
 };
 

@@ -130,6 +130,13 @@ lo_start(struct engine *e, const struct syncml_cmd *c,
 	lo->kind = c->kind;
 	lo->declared = it->meta.size >= 0 ? it->meta.size : c->meta.size;
 	lo->active = 1;
+	if (e->opts.max_object > 0 && lo->declared > 0 &&
+	    (size_t)lo->declared > e->opts.max_object) {
+		log_warnx("large object for %s: %ld bytes, over our MaxObjSize "
+		    "of %zu", lo->target, lo->declared, e->opts.max_object);
+		engine_lo_drop(e);
+		return DM_TOO_LARGE;
+	}
 	log_info("large object for %s: receiving %ld bytes in chunks",
 	    lo->target, lo->declared);
 	return DM_OK;
@@ -158,6 +165,12 @@ engine_lo_item(struct engine *e, const struct syncml_cmd *c,
 		return DM_DEVICE_FULL;
 	}
 	lo->got += it->data != NULL ? it->data_len : 0;
+	if (e->opts.max_object > 0 && lo->got > e->opts.max_object) {
+		log_warnx("large object %s: over our MaxObjSize of %zu bytes",
+		    lo->target, e->opts.max_object);
+		engine_lo_drop(e);
+		return DM_TOO_LARGE;
+	}
 	if (lo->declared >= 0 && lo->got > (size_t)lo->declared) {
 		log_warnx("large object %s: more than the %ld bytes announced",
 		    lo->target, lo->declared);

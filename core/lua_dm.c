@@ -26,6 +26,7 @@
 #include "b64.h"
 #include "config.h"
 #include "log.h"
+#include "lua_account.h"
 #include "lua_dm.h"
 #include "store.h"
 #include "uri.h"
@@ -876,4 +877,5 @@ lua_dm_open(lua_State *L, const struct config *cfg, const char *csp_name)
 	lua_setfield(L, -2, "large_objects");
 	lua_setfield(L, -2, "config");
 	lua_setglobal(L, "dm");
+	lua_account_open(L, cfg->state_dir);
 }

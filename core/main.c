@@ -35,6 +35,10 @@ usage(FILE *f)
 	    "        (luadm replay --help)\n"
 	    "  session [--trace DIR] [SERVERID]\n"
 	    "        run one DM session with an enrolled server over HTTPS\n"
+	    "  bootstrap FILE.xml [--client-key KEY.pem]\n"
+	    "        enrol with a server from an OMA Client Provisioning "
+	    "document\n"
+	    "        (luadm bootstrap --help)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default "
@@ -109,6 +113,8 @@ main(int argc, char **argv)
 		rc = cmd_replay(cfg, argc, argv);
 	else if (strcmp(argv[0], "session") == 0)
 		rc = cmd_session(cfg, argc, argv);
+	else if (strcmp(argv[0], "bootstrap") == 0)
+		rc = cmd_bootstrap(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);

@@ -39,6 +39,8 @@ struct oq_cmd {
 	struct oq_item	*items;
 	size_t		 nitems;
 	size_t		 first;		/* items before this one are out */
+	char		*mem;		/* one block holding every string,
+					   the items and the refs */
 };
 
 struct outq {
@@ -58,26 +60,7 @@ outq_new(void)
 static void
 cmd_free(struct oq_cmd *c)
 {
-	size_t i;
-
-	free(c->msg_ref);
-	free(c->cmd_ref);
-	free(c->cmd);
-	for (i = 0; i < c->ntarget_refs; i++)
-		free(c->target_refs[i]);
-	free(c->target_refs);
-	free(c->correlator);
-	free(c->format);
-	free(c->type);
-	for (i = 0; i < c->nitems; i++) {
-		free(c->items[i].target_uri);
-		free(c->items[i].source_uri);
-		free(c->items[i].format);
-		free(c->items[i].type);
-		free(c->items[i].mark);
-		free(c->items[i].data);
-	}
-	free(c->items);
+	free(c->mem);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -100,18 +83,96 @@ outq_len(const struct outq *q)
 	return q->n - q->head;
 }
 
-/* strdup that keeps NULL; *bad set on allocation failure. */
+/*
+ * Each queued command lives in one block: the arrays first, then the
+ * strings. arena_size() adds up what a command needs, arena_str() copies a
+ * string into the block. One malloc and one free per command.
+ */
+struct arena {
+	char	*p;
+	size_t	 left;
+};
+
+static size_t
+str_need(const char *s, size_t len)
+{
+	if (s == NULL)
+		return 0;
+	return (len == SYNCML_NTS ? strlen(s) : len) + 1;
+}
+
+static size_t
+items_need(const struct syncml_item_out *items, size_t n)
+{
+	size_t i, t = n * sizeof(struct oq_item);
+
+	for (i = 0; i < n; i++) {
+		t += str_need(items[i].target_uri, SYNCML_NTS);
+		t += str_need(items[i].source_uri, SYNCML_NTS);
+		t += str_need(items[i].format, SYNCML_NTS);
+		t += str_need(items[i].type, SYNCML_NTS);
+		t += str_need(items[i].mark, SYNCML_NTS);
+		t += str_need(items[i].data, items[i].data_len);
+	}
+	return t;
+}
+
 static char *
-dup0(const char *s, int *bad)
+arena_str(struct arena *a, const char *s, size_t len, size_t *outlen)
 {
 	char *d;
 
 	if (s == NULL)
 		return NULL;
-	d = strdup(s);
-	if (d == NULL)
-		*bad = 1;
+	if (len == SYNCML_NTS)
+		len = strlen(s);
+	d = a->p;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	a->p += len + 1;
+	if (outlen != NULL)
+		*outlen = len;
 	return d;
+}
+
+/* Allocates the block of c: arrays of nitems items and nrefs refs. */
+static int
+arena_init(struct oq_cmd *c, struct arena *a, size_t need, size_t nitems,
+    size_t nrefs)
+{
+	size_t head = nitems * sizeof(struct oq_item) + nrefs * sizeof(char *);
+
+	c->mem = malloc(need + nrefs * sizeof(char *) + 1);
+	if (c->mem == NULL)
+		return -1;
+	c->items = nitems > 0 ? (struct oq_item *)(void *)c->mem : NULL;
+	c->target_refs = nrefs > 0 ? (char **)(void *)(c->mem + nitems *
+	    sizeof(struct oq_item)) : NULL;
+	c->nitems = nitems;
+	a->p = c->mem + head;
+	a->left = need + 1 - (head - nrefs * sizeof(char *));
+	return 0;
+}
+
+static void
+copy_items(struct oq_cmd *c, struct arena *a,
+    const struct syncml_item_out *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct syncml_item_out *in = &items[i];
+		struct oq_item *it = &c->items[i];
+
+		memset(it, 0, sizeof(*it));
+		it->target_uri = arena_str(a, in->target_uri, SYNCML_NTS, NULL);
+		it->source_uri = arena_str(a, in->source_uri, SYNCML_NTS, NULL);
+		it->format = arena_str(a, in->format, SYNCML_NTS, NULL);
+		it->type = arena_str(a, in->type, SYNCML_NTS, NULL);
+		it->mark = arena_str(a, in->mark, SYNCML_NTS, NULL);
+		it->size = in->size;
+		it->data = arena_str(a, in->data, in->data_len, &it->data_len);
+	}
 }
 
 static struct oq_cmd *
@@ -135,69 +196,32 @@ push(struct outq *q)
 	return &q->v[q->n];
 }
 
-static int
-copy_items(struct oq_cmd *c, const struct syncml_item_out *items, size_t n)
-{
-	size_t i, len;
-	int bad = 0;
-
-	if (n == 0)
-		return 0;
-	c->items = calloc(n, sizeof(*c->items));
-	if (c->items == NULL)
-		return -1;
-	c->nitems = n;
-	for (i = 0; i < n; i++) {
-		const struct syncml_item_out *in = &items[i];
-		struct oq_item *it = &c->items[i];
-
-		it->target_uri = dup0(in->target_uri, &bad);
-		it->source_uri = dup0(in->source_uri, &bad);
-		it->format = dup0(in->format, &bad);
-		it->type = dup0(in->type, &bad);
-		it->mark = dup0(in->mark, &bad);
-		it->size = in->size;
-		if (in->data != NULL) {
-			len = in->data_len == SYNCML_NTS ? strlen(in->data) :
-			    in->data_len;
-			it->data = malloc(len + 1);
-			if (it->data == NULL)
-				return -1;
-			memcpy(it->data, in->data, len);
-			it->data[len] = '\0';
-			it->data_len = len;
-		}
-	}
-	return bad ? -1 : 0;
-}
-
 int
 outq_status(struct outq *q, const struct syncml_status_out *st)
 {
 	struct oq_cmd *c = push(q);
-	size_t i;
-	int bad = 0;
+	struct arena a;
+	size_t i, need;
+	const char *ref = st->cmd_ref != NULL ? st->cmd_ref : "";
 
 	if (c == NULL)
 		return -1;
-	c->kind = OQ_STATUS;
-	c->msg_ref = dup0(st->msg_ref, &bad);
-	c->cmd_ref = dup0(st->cmd_ref != NULL ? st->cmd_ref : "", &bad);
-	c->cmd = dup0(st->cmd, &bad);
-	c->code = st->code;
-	if (st->ntarget_refs > 0) {
-		c->target_refs = calloc(st->ntarget_refs, sizeof(char *));
-		if (c->target_refs == NULL)
-			bad = 1;
-		for (i = 0; !bad && i < st->ntarget_refs; i++) {
-			c->target_refs[i] = dup0(st->target_refs[i], &bad);
-			c->ntarget_refs++;
-		}
-	}
-	if (bad || copy_items(c, st->items, st->nitems) != 0) {
-		cmd_free(c);
+	need = str_need(st->msg_ref, SYNCML_NTS) + str_need(ref, SYNCML_NTS) +
+	    str_need(st->cmd, SYNCML_NTS) + items_need(st->items, st->nitems);
+	for (i = 0; i < st->ntarget_refs; i++)
+		need += str_need(st->target_refs[i], SYNCML_NTS);
+	if (arena_init(c, &a, need, st->nitems, st->ntarget_refs) != 0)
 		return -1;
-	}
+	c->kind = OQ_STATUS;
+	c->msg_ref = arena_str(&a, st->msg_ref, SYNCML_NTS, NULL);
+	c->cmd_ref = arena_str(&a, ref, SYNCML_NTS, NULL);
+	c->cmd = arena_str(&a, st->cmd, SYNCML_NTS, NULL);
+	c->code = st->code;
+	for (i = 0; i < st->ntarget_refs; i++)
+		c->target_refs[i] = arena_str(&a, st->target_refs[i],
+		    SYNCML_NTS, NULL);
+	c->ntarget_refs = st->ntarget_refs;
+	copy_items(c, &a, st->items, st->nitems);
 	q->n++;
 	return 0;
 }
@@ -206,38 +230,43 @@ int
 outq_results(struct outq *q, const struct syncml_results_out *r)
 {
 	struct oq_cmd *c = push(q);
-	int bad = 0;
+	struct arena a;
+	size_t need;
 
 	if (c == NULL)
 		return -1;
-	c->kind = OQ_RESULTS;
-	c->msg_ref = dup0(r->msg_ref, &bad);
-	c->cmd_ref = dup0(r->cmd_ref, &bad);
-	c->format = dup0(r->format, &bad);
-	c->type = dup0(r->type, &bad);
-	if (bad || copy_items(c, r->items, r->nitems) != 0) {
-		cmd_free(c);
+	need = str_need(r->msg_ref, SYNCML_NTS) +
+	    str_need(r->cmd_ref, SYNCML_NTS) + str_need(r->format, SYNCML_NTS) +
+	    str_need(r->type, SYNCML_NTS) + items_need(r->items, r->nitems);
+	if (arena_init(c, &a, need, r->nitems, 0) != 0)
 		return -1;
-	}
+	c->kind = OQ_RESULTS;
+	c->msg_ref = arena_str(&a, r->msg_ref, SYNCML_NTS, NULL);
+	c->cmd_ref = arena_str(&a, r->cmd_ref, SYNCML_NTS, NULL);
+	c->format = arena_str(&a, r->format, SYNCML_NTS, NULL);
+	c->type = arena_str(&a, r->type, SYNCML_NTS, NULL);
+	copy_items(c, &a, r->items, r->nitems);
 	q->n++;
 	return 0;
 }
 
 int
-outq_alert(struct outq *q, const struct syncml_alert_out *a)
+outq_alert(struct outq *q, const struct syncml_alert_out *al)
 {
 	struct oq_cmd *c = push(q);
-	int bad = 0;
+	struct arena a;
+	size_t need;
 
 	if (c == NULL)
 		return -1;
-	c->kind = OQ_ALERT;
-	c->code = a->code;
-	c->correlator = dup0(a->correlator, &bad);
-	if (bad || copy_items(c, a->items, a->nitems) != 0) {
-		cmd_free(c);
+	need = str_need(al->correlator, SYNCML_NTS) +
+	    items_need(al->items, al->nitems);
+	if (arena_init(c, &a, need, al->nitems, 0) != 0)
 		return -1;
-	}
+	c->kind = OQ_ALERT;
+	c->code = al->code;
+	c->correlator = arena_str(&a, al->correlator, SYNCML_NTS, NULL);
+	copy_items(c, &a, al->items, al->nitems);
 	q->n++;
 	return 0;
 }

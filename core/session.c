@@ -40,6 +40,8 @@ struct session {
 	char			*resp_uri;
 	char			*hmac_out;
 	int			 started;	/* package 1 was built */
+	int			 declare_sizes;	/* put MaxMsgSize/MaxObjSize in
+						   the SyncHdr being built */
 	int			 pkg1_pending;	/* no answer to it yet */
 	int			 auth_retries;
 	/* how we authenticate to the server (CLCRED) */
@@ -134,6 +136,7 @@ session_new(struct tree *t, const struct session_opts *o)
 	eo.honour_hdr_meta = o->honour_hdr_meta;
 	eo.ui_policy = o->ui_policy;
 	eo.spool_dir = o->large_objects ? o->spool_dir : NULL;
+	eo.max_object = o->max_object;
 	s->engine = engine_new(t, &eo);
 	s->q = outq_new();
 	if (s->engine == NULL || s->q == NULL) {
@@ -328,6 +331,11 @@ begin_message(struct session *s, const char *target, const char *devid,
 	hdr.msg_id = s->msg_id;
 	hdr.target_uri = target;
 	hdr.source_uri = devid;
+	if (s->declare_sizes) {
+		hdr.max_msg_size = (long)s->opts.max_message;
+		hdr.max_obj_size = s->opts.large_objects ?
+		    (long)s->opts.max_object : 0;
+	}
 	fill_cred(s, &hdr, owned);
 	w = syncml_writer_new(&hdr, first_cmdid, ebuf, sizeof(ebuf));
 	if (w == NULL)
@@ -405,8 +413,11 @@ session_start(struct session *s, char **out, size_t *outlen, char **err)
 		    "(AppAddr/1/Addr)");
 		return -1;
 	}
-	/* package 1 answers no SyncHdr: its commands start at CmdID 2 */
+	/* package 1 answers no SyncHdr: its commands start at CmdID 2;
+	 * its SyncHdr Meta declares the sizes we take */
+	s->declare_sizes = 1;
 	w = begin_message(s, target, session_devid(s, NULL), 2, &owned, err);
+	s->declare_sizes = 0;
 	if (w == NULL)
 		goto out;
 	if (emit_pkg1(s, w) != 0 ||
@@ -696,8 +707,10 @@ session_handle_http(struct session *s, const void *in, size_t len,
 		syncml_writer_free(w);
 		free(owned);
 		owned = NULL;
+		s->declare_sizes = 1;
 		w = begin_message(s, target, session_devid(s,
 		    m->hdr.target_uri), 1, &owned, err);
+		s->declare_sizes = 0;
 		if (w == NULL) {
 			rc = -1;
 			goto out;

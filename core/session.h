@@ -50,6 +50,9 @@ struct session_opts {
 					   abort with 1223 as older Windows */
 	const char	*spool_dir;	/* where incoming large objects are
 					   assembled */
+	size_t		 max_message;	/* our MaxMsgSize, declared in
+					   package 1 (0: not declared) */
+	size_t		 max_object;	/* our MaxObjSize, likewise */
 };
 
 struct session;

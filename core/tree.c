@@ -164,27 +164,6 @@ ctx_init(struct csp_ctx *ctx, const struct tree_who *who,
 	ctx->uri = u->orig;
 }
 
-/* 1 when the space-separated access list allows cmd ("Get", ...). */
-static int
-access_allows(const char *access, const char *cmd)
-{
-	size_t n = strlen(cmd);
-	const char *p = access;
-
-	if (access == NULL)
-		return 1;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '|')
-			p++;
-		if (strncasecmp(p, cmd, n) == 0 && (p[n] == '\0' ||
-		    p[n] == ' ' || p[n] == ',' || p[n] == '|'))
-			return 1;
-		while (*p != '\0' && *p != ' ' && *p != ',' && *p != '|')
-			p++;
-	}
-	return 0;
-}
-
 /*
  * The key under which the ACL of the node seg[0..n) is kept: the segments
  * spelled as the mount that covers them spells them (mount prefixes match
@@ -454,15 +433,15 @@ tree_stat(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
 }
 
 /*
- * Common prologue of the verbs on an existing node: resolves, checks the
- * ACL and that the node exists and allows cmd. On 0 the caller frees *w.
+ * Common prologue of the verbs on an existing node: resolves and checks
+ * the ACL; core nodes allow only Get. Whether a CSP's node exists and
+ * allows cmd is checked in the verb's own call (csp_ctx.need). On 0 the
+ * caller frees *w.
  */
 static int
 existing(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
     const char *cmd, enum acl_cmd acmd, struct where *w, char **msg)
 {
-	struct csp_info info;
-	struct csp_ctx ctx;
 	int st;
 
 	st = resolve(t, u, w, msg);
@@ -480,22 +459,9 @@ existing(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
 		st = DM_NOT_ALLOWED;
 		goto fail;
 	}
-	ctx_init(&ctx, who, u);
-	st = csp_stat(w->m->csp, &ctx, w->m->idx, w->path, &info, msg);
-	if (st != DM_OK) {
-		if (st == DM_NOT_FOUND && msg != NULL && *msg == NULL)
-			*msg = util_asprintf("%s: no such node", u->orig);
-		goto fail;
-	}
-	if (!access_allows(info.access, cmd)) {
-		if (msg != NULL)
-			*msg = util_asprintf("%s: %s is not allowed (the node "
-			    "allows %s)", u->orig, cmd, info.access);
-		csp_info_free(&info);
-		st = DM_NOT_ALLOWED;
-		goto fail;
-	}
-	csp_info_free(&info);
+	/* the node's existence and access types are checked by the CSP
+	 * call itself (csp_ctx.need): one Lua call per command, not two */
+	(void)cmd;
 	return 0;
 fail:
 	where_free(w);
@@ -527,6 +493,7 @@ tree_get(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
 		return core_children(t, u, out);
 	}
 	ctx_init(&ctx, who, u);
+	ctx.need = "Get";
 	st = csp_get(w.m->csp, &ctx, w.m->idx, w.path, out, msg);
 	if (st == DM_NOT_FOUND && msg != NULL && *msg == NULL)
 		*msg = util_asprintf("%s: no such node", u->orig);
@@ -624,7 +591,10 @@ tree_replace(struct tree *t, const struct tree_who *who,
 	if (st != 0)
 		return st;
 	ctx_init(&ctx, who, u);
+	ctx.need = "Replace";
 	st = csp_replace(w.m->csp, &ctx, w.m->idx, w.path, in, msg);
+	if (st == DM_NOT_FOUND && msg != NULL && *msg == NULL)
+		*msg = util_asprintf("%s: no such node", u->orig);
 	where_free(&w);
 	return st;
 }
@@ -649,7 +619,10 @@ tree_delete(struct tree *t, const struct tree_who *who,
 	if (st != 0)
 		return st;
 	ctx_init(&ctx, who, u);
+	ctx.need = "Delete";
 	st = csp_delete(w.m->csp, &ctx, w.m->idx, w.path, msg);
+	if (st == DM_NOT_FOUND && msg != NULL && *msg == NULL)
+		*msg = util_asprintf("%s: no such node", u->orig);
 	where_free(&w);
 	if (!DM_STATUS_OK(st))
 		return st;
@@ -687,8 +660,11 @@ tree_exec(struct tree *t, const struct tree_who *who, const struct dm_uri *u,
 	if (st != 0)
 		return st;
 	ctx_init(&ctx, who, u);
+	ctx.need = "Exec";
 	st = csp_exec(w.m->csp, &ctx, w.m->idx, w.path, data, len, correlator,
 	    msg);
+	if (st == DM_NOT_FOUND && msg != NULL && *msg == NULL)
+		*msg = util_asprintf("%s: no such node", u->orig);
 	where_free(&w);
 	return st;
 }
