@@ -535,3 +535,22 @@ account_remove(const char *state_dir, const char *id, char **err)
 	}
 	return 0;
 }
+
+int
+account_reload(struct account *a, char **err)
+{
+	struct store_map m;
+
+	if (err != NULL)
+		*err = NULL;
+	memset(&m, 0, sizeof(m));
+	if (store_map_load(a->file, &m, err) != 0)
+		return -1;
+	if (m.n == 0) {
+		store_map_free(&m);
+		return 1;	/* the file is gone (unenrolled): keep ours */
+	}
+	store_map_free(&a->map);
+	a->map = m;
+	return 0;
+}

@@ -115,6 +115,12 @@ int	account_set_str(struct account *a, const char *key, const char *val);
  * marker "AppAuth/"). ServerID is never removed.
  */
 void	account_unset(struct account *a, const char *key);
+/*
+ * Reads the account's file again, dropping unsaved changes: another part
+ * of luadm (the DMAcc CSP, during a session) may have changed it. 0, 1
+ * when the file is gone (the account is kept as it is), -1 with *err.
+ */
+int	account_reload(struct account *a, char **err);
 /* Saves atomically. 0 or -1 with *err. */
 int	account_save(struct account *a, char **err);
 /*

@@ -90,6 +90,23 @@ acc_str(const struct session *s, const char *key)
 	return s->acc != NULL ? account_get(s->acc, key, NULL) : NULL;
 }
 
+/*
+ * Reads the account again: a server may have changed it through the DMAcc
+ * CSP (Fleet rewrites AAuthName mid-session); its changes are used from
+ * the next message on and must never be overwritten by a stale copy.
+ */
+static void
+acc_refresh(struct session *s)
+{
+	char *err = NULL;
+
+	if (s->acc != NULL && account_reload(s->acc, &err) < 0) {
+		log_warnx("cannot read the account again: %s",
+		    err != NULL ? err : "out of memory");
+		free(err);
+	}
+}
+
 static void
 acc_save(struct session *s)
 {
@@ -260,6 +277,7 @@ store_nonce(struct session *s, const char *level, const char *b64)
 	raw = b64_decode(b64, strlen(b64), &len);
 	if (raw == NULL)
 		return -1;
+	acc_refresh(s);
 	snprintf(key, sizeof(key), "AppAuth/%s/AAuthData", level);
 	if (account_set(s->acc, key, raw, len) == 0)
 		acc_save(s);
@@ -612,6 +630,7 @@ server_auth(struct session *s, const struct syncml_msg *m, const char *hmac,
 	*nonce64 = b64_encode(fresh, sizeof(fresh));
 	if (*nonce64 == NULL)
 		return;
+	acc_refresh(s);
 	if (account_set(s->acc, "AppAuth/SRVCRED/AAuthData", fresh,
 	    sizeof(fresh)) == 0)
 		acc_save(s);
@@ -685,6 +704,19 @@ session_handle_http(struct session *s, const void *in, size_t len,
 		*err = util_asprintf("cannot build the reply: %s",
 		    syncml_writer_error(w));
 		goto out;
+	}
+	/* the commands may have changed the account (DMAcc): use it now */
+	acc_refresh(s);
+	if (s->acc != NULL) {
+		enum cred_kind k = cred_kind_of(acc_str(s, "AAuthPref"));
+
+		if (k == CRED_NONE)
+			k = cred_kind_of(acc_str(s, "AppAuth/CLCRED/AAuthType"));
+		if (k != CRED_NONE && k != s->cl) {
+			log_info("the server changed our credential type");
+			s->cl = k;
+			s->send_cred = k == CRED_BASIC || k == CRED_MD5;
+		}
 	}
 	if (s->pkg1_pending) {
 		s->pkg1_pending = 0;
