@@ -345,8 +345,9 @@ csp_access_allows(const char *access, const char *cmd)
 
 /*
  * ctx->need: runs the script's stat before the verb, in the same protected
- * call. Returns 1 when the verb may run, 0 when k->status is set (404,
- * 405, or what stat raised). stack: empty on entry and on return.
+ * call and with the same ctx table (at stack index 1). Returns 1 when the
+ * verb may run, 0 when k->status is set (404, 405, or what stat said).
+ * stack: ctx on entry and on return.
  */
 static int
 precheck(lua_State *L, struct call *k)
@@ -357,10 +358,10 @@ precheck(lua_State *L, struct call *k)
 	lua_getfield(L, -1, "stat");
 	lua_remove(L, -2);
 	if (!lua_isfunction(L, -1)) {
-		lua_pop(L, 1);
+		lua_settop(L, 1);
 		return 1;	/* no stat: the verb decides */
 	}
-	push_ctx(L, k);
+	lua_pushvalue(L, 1);
 	lua_pushstring(L, k->path != NULL ? k->path : "");
 	lua_call(L, 2, 3);
 	if (!lua_istable(L, -3)) {
@@ -368,7 +369,7 @@ precheck(lua_State *L, struct call *k)
 			luaL_error(L, "%s: stat must return a table or nil, "
 			    "not %s", k->c->name, luaL_typename(L, -3));
 		status_results(L, k, lua_gettop(L) - 2, DM_NOT_FOUND);
-		lua_settop(L, 0);
+		lua_settop(L, 1);
 		return 0;
 	}
 	lua_getfield(L, -3, "access");
@@ -378,10 +379,10 @@ precheck(lua_State *L, struct call *k)
 		k->msg = util_asprintf("%s: %s is not allowed (the node "
 		    "allows %s)", k->ctx->uri != NULL ? k->ctx->uri : k->path,
 		    k->ctx->need, access);
-		lua_settop(L, 0);
+		lua_settop(L, 1);
 		return 0;
 	}
-	lua_settop(L, 0);
+	lua_settop(L, 1);
 	return 1;
 }
 
@@ -393,12 +394,13 @@ csp_trampoline(lua_State *L)
 	int base, nargs = 1, i;
 
 	lua_settop(L, 0);
+	push_ctx(L, k);				/* stack: ctx */
 	if (k->ctx != NULL && k->ctx->need != NULL && k->kind != CALL_STAT &&
 	    !precheck(L, k))
 		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
 	lua_getfield(L, -1, k->verb);
-	lua_remove(L, -2);
+	lua_remove(L, -2);			/* stack: ctx, fn */
 	if (!lua_isfunction(L, -1)) {
 		/* verb not implemented */
 		k->status = k->kind == CALL_GET || k->kind == CALL_STAT ?
@@ -417,7 +419,7 @@ csp_trampoline(lua_State *L)
 		}
 		return 0;
 	}
-	push_ctx(L, k);
+	lua_pushvalue(L, 1);			/* stack: ctx, fn, ctx */
 	if (k->path != NULL) {
 		lua_pushstring(L, k->path);
 		nargs++;
@@ -431,7 +433,7 @@ csp_trampoline(lua_State *L)
 			lua_pushlstring(L, k->val[i], k->vlen[i]);
 		nargs++;
 	}
-	base = 1;	/* the function's index */
+	base = 2;	/* the function's index */
 	lua_call(L, nargs, LUA_MULTRET);
 	/* results now at base .. top */
 	if (lua_gettop(L) < base)
