@@ -700,6 +700,14 @@ csp_free(struct csp *c)
 	free(c);
 }
 
+void
+csp_rebind(struct csp *c, const struct config *cfg)
+{
+	c->cfg = cfg;
+	if (c->host != NULL)
+		lua_dm_rebind(lua_host_state(c->host), cfg);
+}
+
 const char *
 csp_broken(const struct csp *c)
 {

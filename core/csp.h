@@ -115,6 +115,9 @@ struct csp;
  */
 struct csp *csp_load(const char *path, const struct config *cfg);
 void	csp_free(struct csp *c);
+/* Points a loaded CSP at a new configuration (limits, sysroot, runner),
+ * e.g. after a reload; cfg must outlive it. */
+void	csp_rebind(struct csp *c, const struct config *cfg);
 
 /* NULL when loaded fine, else the reason ("file:line: message"). */
 const char *csp_broken(const struct csp *c);

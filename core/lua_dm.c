@@ -827,6 +827,13 @@ static const luaL_Reg dm_funcs[] = {
 };
 
 void
+lua_dm_rebind(lua_State *L, const struct config *cfg)
+{
+	lua_pushlightuserdata(L, (void *)(uintptr_t)cfg);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &cfg_key);
+}
+
+void
 lua_dm_open(lua_State *L, const struct config *cfg, const char *csp_name)
 {
 	if (luaL_newmetatable(L, GUARD_MT)) {

@@ -26,6 +26,9 @@ void	lua_dm_open(lua_State *L, const struct config *cfg,
  */
 void	lua_dm_push_blob(lua_State *L, const char *path);
 
+/* Points the dm API of L at another configuration (after a reload). */
+void	lua_dm_rebind(lua_State *L, const struct config *cfg);
+
 /* Pushes a ctx.log-style function: log(ctx_or_nil, level, message). */
 void	lua_dm_push_logfn(lua_State *L);
 

@@ -694,6 +694,8 @@ tree_flush(struct tree *t)
 	int st, first = DM_OK;
 
 	for (i = 0; i < t->ncsps; i++) {
+		if (t->csps[i] == NULL)
+			continue;	/* taken over by a reload */
 		st = csp_flush(t->csps[i], &msg);
 		if (!DM_STATUS_OK(st)) {
 			log_warnx("%s: cannot save its state: %s",
@@ -804,8 +806,43 @@ lua_file_filter(const struct dirent *de)
 	    strcmp(de->d_name + n - 4, ".lua") == 0;
 }
 
+/*
+ * A script that fails to load on a reload: when the previous tree had it
+ * working, take that one over (out of old) and rebind it to cfg.
+ */
+static struct csp *
+keep_previous(struct tree *old, struct csp *broken,
+    const struct config *cfg)
+{
+	struct csp *prev;
+	size_t i;
+
+	if (old == NULL)
+		return broken;
+	for (i = 0; i < old->ncsps; i++) {
+		prev = old->csps[i];
+		if (prev == NULL || csp_broken(prev) != NULL ||
+		    strcmp(csp_path(prev), csp_path(broken)) != 0)
+			continue;
+		log_warnx("CSP %s: the new version does not load (%s); "
+		    "keeping the previous one", csp_path(broken),
+		    csp_broken(broken));
+		old->csps[i] = NULL;	/* now ours */
+		csp_rebind(prev, cfg);
+		csp_free(broken);
+		return prev;
+	}
+	return broken;
+}
+
 struct tree *
 tree_new(const struct config *cfg, char **err)
+{
+	return tree_reload(cfg, NULL, err);
+}
+
+struct tree *
+tree_reload(const struct config *cfg, struct tree *old, char **err)
 {
 	struct tree *t;
 	struct dirent **ents = NULL;
@@ -839,6 +876,8 @@ tree_new(const struct config *cfg, char **err)
 			    ents[i]->d_name);
 			c = path != NULL ? csp_load(path, cfg) : NULL;
 			free(path);
+			if (c != NULL && csp_broken(c) != NULL)
+				c = keep_previous(old, c, cfg);
 			nc = c != NULL ? realloc(t->csps, (t->ncsps + 1) *
 			    sizeof(*nc)) : NULL;
 			if (nc == NULL) {

@@ -38,6 +38,13 @@ struct tree_who {
  * memory exhaustion fails (NULL with *err).
  */
 struct tree *tree_new(const struct config *cfg, char **err);
+/*
+ * Like tree_new, for a reload (SIGHUP): a script that no longer loads keeps
+ * its previous, working version from old (taken out of old, which the
+ * caller then frees with tree_free as usual).
+ */
+struct tree *tree_reload(const struct config *cfg, struct tree *old,
+	    char **err);
 void	tree_free(struct tree *t);
 
 int	tree_get(struct tree *t, const struct tree_who *who,
