@@ -13,5 +13,6 @@ int	cmd_tree(const struct config *cfg, int argc, char **argv);
 int	cmd_replay(const struct config *cfg, int argc, char **argv);
 int	cmd_session(const struct config *cfg, int argc, char **argv);
 int	cmd_bootstrap(const struct config *cfg, int argc, char **argv);
+int	cmd_run(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -1,10 +1,14 @@
 /*
  * client.c: one DM session over HTTPS; see client.h.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "auth.h"
@@ -76,6 +80,39 @@ make_cv(void)
 	return cv;
 }
 
+/*
+ * One session at a time per account, whoever starts it (`luadm run`,
+ * `luadm session`, `luadm alert --now`): an exclusive lock on a file
+ * beside the account. Returns the locked fd, or -1 with *err.
+ */
+static int
+lock_account(const struct config *cfg, const struct account *acc,
+    char **err)
+{
+	char *path;
+	int fd;
+
+	path = util_asprintf("%s/accounts/%s.lock", cfg->state_dir, acc->id);
+	if (path == NULL) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*err = util_asprintf("%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		*err = util_asprintf("a session with %s is already running",
+		    acc->id);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* First 160 printable bytes of a body, for error messages. */
 static char *
 body_excerpt(const char *body, size_t len)
@@ -139,13 +176,17 @@ client_session(const struct config *cfg, struct tree *t,
 	char *ex = NULL, *spool = NULL;
 	size_t len, nlen, nhd;
 	unsigned n, retries;
-	int rc = -1, aborting = 0;
+	int rc = -1, aborting = 0, lockfd;
 
 	*err = NULL;
 	memset(&resp, 0, sizeof(resp));
+	lockfd = lock_account(cfg, acc, err);
+	if (lockfd < 0)
+		return -1;
 	addr = acc_str(acc, "AppAddr/1/Addr");
 	if (addr == NULL || *addr == '\0') {
 		*err = util_asprintf("account %s has no server address", acc->id);
+		close(lockfd);
 		return -1;
 	}
 	url = post_url(addr, acc_str(acc, "Ext/luadm/Query"));
@@ -167,6 +208,7 @@ client_session(const struct config *cfg, struct tree *t,
 	ho.connect_timeout_ms = cfg->session.connect_timeout_ms;
 	ho.total_timeout_ms = cfg->session.timeout_ms;
 	ho.max_response = cfg->session.max_message;
+	ho.stop = o->stop;
 	h = http_new(&ho, err);
 	if (h == NULL)
 		goto out;
@@ -197,6 +239,11 @@ client_session(const struct config *cfg, struct tree *t,
 	retries = o->max_retries > 0 ? o->max_retries :
 	    (unsigned)acc_num(acc, "Ext/Microsoft/ConnRetryFreq", 3);
 	for (n = 0; n < MAX_MESSAGES; n++) {
+		if (o->stop != NULL && *o->stop) {
+			/* never resend; the state saved so far stands */
+			*err = strdup("stopped (the client is shutting down)");
+			goto out;
+		}
 		nhd = 0;
 		hd[nhd].name = "Accept";
 		hd[nhd++].value = CT_XML ", " CT_WBXML ", application/octet-stream";
@@ -291,5 +338,6 @@ out:
 	free(ua);
 	free(ex);
 	free(spool);
+	close(lockfd);
 	return rc;
 }

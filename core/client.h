@@ -6,7 +6,9 @@
  * User-Agent), posts package 1 (retrying with backoff only before the
  * session starts), then posts each message the session state machine
  * (session.h) produces to the server's RespURI or the address, until the
- * session ends. Decides XML or WBXML from the body's first byte.
+ * session ends. Decides XML or WBXML from the body's first byte. One
+ * session at a time per account: a second one is refused (a lock file
+ * beside the account).
  */
 #ifndef LUADM_CLIENT_H
 #define LUADM_CLIENT_H
@@ -20,6 +22,8 @@ struct client_opts {
 	int		 server_initiated;	/* a trigger: Alert 1200 */
 	const char	*session_id;	/* the trigger's session id, or NULL */
 	unsigned	 max_retries;	/* 0: the account's ConnRetryFreq */
+	const volatile int *stop;	/* set by a signal: abandon the
+					   session between or inside messages */
 };
 
 /*

@@ -23,7 +23,7 @@
 
 static const char *const config_keys[] = {
 	"state_dir", "csp_path", "sysroot", "runner", "log_level", "limits",
-	"acl", "device", "csp", "server_id", "session", NULL
+	"acl", "device", "csp", "server_id", "session", "run", NULL
 };
 
 static char *
@@ -67,6 +67,7 @@ config_defaults(void)
 	cfg->session.max_message = 16u * 1024 * 1024;
 	cfg->session.max_object = 256u * 1024 * 1024;
 	cfg->session.login_status = strdup("user");
+	cfg->run.interval_s = 8 * 3600;
 	if (cfg->state_dir == NULL || cfg->csp_path == NULL ||
 	    cfg->csp_path[0] == NULL || cfg->sysroot == NULL ||
 	    cfg->acl_default == NULL || cfg->session.login_status == NULL) {
@@ -102,6 +103,8 @@ config_free(struct config *cfg)
 	free(cfg->server_id);
 	free(cfg->session.user_agent);
 	free(cfg->session.login_status);
+	free(cfg->run.socket);
+	free(cfg->run.udp);
 	free(cfg);
 }
 
@@ -456,6 +459,39 @@ err:
 	return -1;
 }
 
+static int
+config_read_run(lua_State *L, struct config *cfg, char **err)
+{
+	double v;
+
+	lua_getfield(L, -1, "run");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		*err = xasprintf_err("%s: 'run' must be a table", cfg->path);
+		goto err;
+	}
+	v = cfg->run.interval_s;
+	if (get_number(L, cfg, "run", "interval_s", 30 * 86400, &v, err))
+		goto err;
+	if (v < 10) {
+		*err = xasprintf_err("%s: 'run.interval_s' must be at least 10",
+		    cfg->path);
+		goto err;
+	}
+	cfg->run.interval_s = (unsigned)v;
+	if (get_string(L, cfg, "socket", &cfg->run.socket, 1, err) ||
+	    get_string(L, cfg, "udp", &cfg->run.udp, 0, err))
+		goto err;
+	lua_pop(L, 1);
+	return 0;
+err:
+	lua_pop(L, 1);
+	return -1;
+}
+
 /* Refuses keys the file sets that luadm does not know (typos). */
 static int
 config_check_keys(lua_State *L, const struct config *cfg, char **err)
@@ -519,7 +555,8 @@ config_load(const char *path, char **err)
 	    get_string(L, cfg, "server_id", &cfg->server_id, 0, err) ||
 	    config_read_limits(L, cfg, err) ||
 	    config_read_acl(L, cfg, err) ||
-	    config_read_session(L, cfg, err))
+	    config_read_session(L, cfg, err) ||
+	    config_read_run(L, cfg, err))
 		goto err;
 	if (level != NULL) {
 		lvl = log_level_parse(level);

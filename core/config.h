@@ -39,6 +39,15 @@ struct config_session {
 					   refuse them and abort with 1223 */
 };
 
+/* The foreground client (`luadm run`, the `run` table). */
+struct config_run {
+	unsigned	 interval_s;	/* between sessions of an account whose
+					   DMClient poll settings say nothing */
+	char		*socket;	/* Unix datagram socket for triggers
+					   ("session [SERVERID]", package #0) */
+	char		*udp;		/* "addr:port" for package #0, or NULL */
+};
+
 struct config {
 	char		*path;		/* file read, or NULL for defaults */
 	char		*state_dir;	/* persistent state (0700) */
@@ -58,6 +67,7 @@ struct config {
 	char		*server_id;	/* server id used by `luadm tree`
 					   (NULL = the local administrator) */
 	struct config_session session;
+	struct config_run run;
 };
 
 /*

@@ -48,6 +48,7 @@ struct http {
 	long		 low_speed_limit;
 	size_t		 max_response;
 	int		 client_cert;	/* one is configured */
+	const volatile int *stop;	/* abandon a request when set */
 	long		 connections;	/* NUM_CONNECTS, summed */
 };
 
@@ -107,6 +108,20 @@ set_opt_fail(CURLcode rc, const char *name, char **err)
 	set_opt_fail(curl_easy_setopt((h)->curl, opt, val), #opt, err)
 
 /* The options that stay the same for every request of the session. */
+/* Abandons a transfer once the stop flag is set (a signal arrived). */
+static int
+http_progress(void *p, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+    curl_off_t uln)
+{
+	const struct http *h = p;
+
+	(void)dlt;
+	(void)dln;
+	(void)ult;
+	(void)uln;
+	return h->stop != NULL && *h->stop != 0;
+}
+
 static int
 http_setup(struct http *h, const struct http_opts *o, char **err)
 {
@@ -131,7 +146,11 @@ http_setup(struct http *h, const struct http_opts *o, char **err)
 
 	if (SETOPT(h, CURLOPT_ERRORBUFFER, h->errbuf, err) == -1 ||
 	    SETOPT(h, CURLOPT_NOSIGNAL, 1L, err) == -1 ||
-	    SETOPT(h, CURLOPT_NOPROGRESS, 1L, err) == -1 ||
+	    SETOPT(h, CURLOPT_NOPROGRESS, h->stop != NULL ? 0L : 1L,
+	    err) == -1 ||
+	    (h->stop != NULL && (SETOPT(h, CURLOPT_XFERINFOFUNCTION,
+	    http_progress, err) == -1 ||
+	    SETOPT(h, CURLOPT_XFERINFODATA, h, err) == -1)) ||
 	    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L, err) == -1 ||
 	    SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L, err) == -1 ||
 	    SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L, err) == -1 ||
@@ -200,6 +219,7 @@ http_new(const struct http_opts *o, char **err)
 		*err = util_asprintf("out of memory");
 		return NULL;
 	}
+	h->stop = o->stop;
 	h->connect_timeout_ms = opt_long(o->connect_timeout_ms,
 	    HTTP_CONNECT_TIMEOUT_MS);
 	h->total_timeout_ms = opt_long(o->total_timeout_ms,
@@ -702,6 +722,8 @@ failure_reason(struct http *h, CURLcode rc, const struct http_xfer *x)
 		    x->max);
 	why = curl_reason(h, rc);
 	switch (rc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return util_asprintf("stopped (the client is shutting down)");
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return util_asprintf("unsupported protocol (only http and "
 		    "https): %s", why);

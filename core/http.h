@@ -41,6 +41,9 @@ struct http_opts {
 	size_t		 max_response;	/* refuse bodies larger (-1, "response
 					   body larger than N bytes");
 					   0 = 16 MiB */
+	const volatile int *stop;	/* when it becomes non-zero (a signal
+					   handler sets it), a request in
+					   flight is abandoned: -1, "stopped" */
 };
 
 /*

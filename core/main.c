@@ -39,6 +39,9 @@ usage(FILE *f)
 	    "        enrol with a server from an OMA Client Provisioning "
 	    "document\n"
 	    "        (luadm bootstrap --help)\n"
+	    "  run [--interval SECS]\n"
+	    "        the foreground client: scheduled and triggered sessions "
+	    "(luadm run --help)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  configuration file (default "
@@ -115,6 +118,8 @@ main(int argc, char **argv)
 		rc = cmd_session(cfg, argc, argv);
 	else if (strcmp(argv[0], "bootstrap") == 0)
 		rc = cmd_bootstrap(cfg, argc, argv);
+	else if (strcmp(argv[0], "run") == 0)
+		rc = cmd_run(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);
