@@ -437,3 +437,50 @@ out:
 	run_pipe[0] = run_pipe[1] = -1;
 	return rc;
 }
+
+/*
+ * `luadm trigger [SERVERID]`: asks a running `luadm run` for a session now
+ * (with every account, or with SERVERID's), through its socket.
+ */
+int
+cmd_trigger(const struct config *cfg, int argc, char **argv)
+{
+	struct sockaddr_un sa;
+	char *path, msg[300];
+	int fd, rc = 1;
+
+	if (argc > 2 || (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))) {
+		fprintf(argc > 2 ? stderr : stdout, "usage: luadm [-c FILE] "
+		    "trigger [SERVERID]\n\nAsks a running `luadm run` for a "
+		    "session now.\n");
+		return argc > 2 ? 2 : 0;
+	}
+	if (argc == 2 && strlen(argv[1]) > 255) {
+		fprintf(stderr, "luadm: trigger: server id too long\n");
+		return 2;
+	}
+	snprintf(msg, sizeof(msg), "session%s%s", argc == 2 ? " " : "",
+	    argc == 2 ? argv[1] : "");
+	path = cfg->run.socket != NULL ? strdup(cfg->run.socket) :
+	    util_asprintf("%s/luadm.sock", cfg->state_dir);
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "luadm: trigger: bad socket path\n");
+		free(path);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) == (ssize_t)strlen(msg))
+		rc = 0;
+	else
+		fprintf(stderr, "luadm: trigger: %s: %s (is `luadm run` "
+		    "running?)\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}

@@ -120,6 +120,8 @@ main(int argc, char **argv)
 		rc = cmd_bootstrap(cfg, argc, argv);
 	else if (strcmp(argv[0], "run") == 0)
 		rc = cmd_run(cfg, argc, argv);
+	else if (strcmp(argv[0], "trigger") == 0)
+		rc = cmd_trigger(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);
