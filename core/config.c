@@ -66,7 +66,7 @@ config_defaults(void)
 	cfg->session.timeout_ms = 300000;
 	cfg->session.max_message = 16u * 1024 * 1024;
 	cfg->session.max_object = 256u * 1024 * 1024;
-	cfg->session.login_status = strdup("user");
+	cfg->session.login_status = strdup("auto");
 	cfg->run.interval_s = 8 * 3600;
 	if (cfg->state_dir == NULL || cfg->csp_path == NULL ||
 	    cfg->csp_path[0] == NULL || cfg->sysroot == NULL ||
@@ -422,9 +422,10 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 		goto err;
 	if (s != NULL) {
 		if (strcmp(s, "user") != 0 && strcmp(s, "others") != 0 &&
-		    strcmp(s, "none") != 0) {
+		    strcmp(s, "none") != 0 && strcmp(s, "auto") != 0) {
 			*err = xasprintf_err("%s: 'session.login_status' must "
-			    "be user, others or none, not '%s'", cfg->path, s);
+			    "be auto, user, others or none, not '%s'",
+			    cfg->path, s);
 			goto err;
 		}
 		free(ss->login_status);

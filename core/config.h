@@ -33,7 +33,8 @@ struct config_session {
 					   (declared as our MaxMsgSize) */
 	size_t		 max_object;	/* largest large object accepted
 					   (declared as our MaxObjSize) */
-	char		*login_status;	/* 1224 data: user, others, none */
+	char		*login_status;	/* 1224 data: user, others, none, or
+					   auto: ./Vendor/luadm/LoginStatus */
 	int		 large_objects;	/* 1: chunk large objects both ways
 					   (OMA DM 1.2); 0: as older Windows,
 					   refuse them and abort with 1223 */

@@ -369,7 +369,7 @@ emit_pkg1(struct session *s, struct syncml_writer *w)
 	    "Lang" };
 	struct syncml_item_out items[5], login;
 	struct syncml_alert_out al;
-	char *vals[5], uri[32];
+	char *vals[5], uri[32], *auto_status = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -379,14 +379,29 @@ emit_pkg1(struct session *s, struct syncml_writer *w)
 		return -1;
 	memset(&login, 0, sizeof(login));
 	login.type = "com.microsoft/MDM/LoginStatus";
-	login.data = s->opts.login_status != NULL ? s->opts.login_status :
-	    "user";
+	login.data = s->opts.login_status;
+	if (login.data == NULL || strcmp(login.data, "auto") == 0) {
+		/* the LoginStatus CSP decides (a Lua hook admins replace) */
+		auto_status = tree_value(s, "./Vendor/luadm/LoginStatus");
+		if (auto_status == NULL || (strcmp(auto_status, "user") != 0 &&
+		    strcmp(auto_status, "others") != 0 &&
+		    strcmp(auto_status, "none") != 0)) {
+			log_info("./Vendor/luadm/LoginStatus gave no user, others "
+			    "or none: sending none");
+			free(auto_status);
+			auto_status = NULL;
+		}
+		login.data = auto_status != NULL ? auto_status : "none";
+	}
 	login.data_len = SYNCML_NTS;
 	al.code = 1224;
 	al.items = &login;
 	al.nitems = 1;
-	if (syncml_emit_alert(w, &al) == 0)
+	if (syncml_emit_alert(w, &al) == 0) {
+		free(auto_status);
 		return -1;
+	}
+	free(auto_status);
 	memset(items, 0, sizeof(items));
 	for (i = 0; i < 5; i++) {
 		snprintf(uri, sizeof(uri), "./DevInfo/%s", leaves[i]);
