@@ -15,5 +15,6 @@ int	cmd_session(const struct config *cfg, int argc, char **argv);
 int	cmd_bootstrap(const struct config *cfg, int argc, char **argv);
 int	cmd_run(const struct config *cfg, int argc, char **argv);
 int	cmd_trigger(const struct config *cfg, int argc, char **argv);
+int	cmd_notify(const struct config *cfg, int argc, char **argv);
 
 #endif

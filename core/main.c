@@ -39,6 +39,9 @@ usage(FILE *f)
 	    "        enrol with a server from an OMA Client Provisioning "
 	    "document\n"
 	    "        (luadm bootstrap --help)\n"
+	    "  notify [--check] [--trace DIR] FILE|-\n"
+	    "        answer a server's package #0 trigger (luadm notify "
+	    "--help)\n"
 	    "  run [--interval SECS]\n"
 	    "        the foreground client: scheduled and triggered sessions "
 	    "(luadm run --help)\n"
@@ -122,6 +125,8 @@ main(int argc, char **argv)
 		rc = cmd_run(cfg, argc, argv);
 	else if (strcmp(argv[0], "trigger") == 0)
 		rc = cmd_trigger(cfg, argc, argv);
+	else if (strcmp(argv[0], "notify") == 0)
+		rc = cmd_notify(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);
