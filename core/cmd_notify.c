@@ -119,40 +119,6 @@ print_check(const struct notify_msg *m, const char *sid,
 	printf("nonce:      %s\n", notify_nonce_name(used));
 }
 
-/*
- * After a re-sync: the session runs with the re-sync nonce. Session code
- * reads the nonces from the account file (and reloads it), so they are
- * stored there: the client's credential in package 1 uses it (CLCRED
- * AAuthData, [OMA-NOTI] re-sync step 3), and so does the check of the
- * server's first credential (SRVCRED AAuthData). The session replaces
- * both with the nonces the server's and our challenges carry.
- * 0, or -1 with err.
- */
-static int
-store_resync_nonce(struct account *acc, enum notify_nonce used, char *err,
-    size_t errlen)
-{
-	const void *n;
-	size_t nlen;
-	char *e = NULL;
-
-	n = notify_resync_nonce(used, &nlen);
-	if (n == NULL)
-		return 0;
-	if (account_set(acc, "AppAuth/CLCRED/AAuthData", n, nlen) != 0 ||
-	    account_set(acc, "AppAuth/SRVCRED/AAuthData", n, nlen) != 0) {
-		snprintf(err, errlen, "cannot set the re-sync nonce: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (account_save(acc, &e) != 0) {
-		snprintf(err, errlen, "%s", e != NULL ? e : "out of memory");
-		free(e);
-		return -1;
-	}
-	return 0;
-}
-
 int
 cmd_notify(const struct config *cfg, int argc, char **argv)
 {
@@ -170,7 +136,7 @@ cmd_notify(const struct config *cfg, int argc, char **argv)
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	char ebuf[512], sid[NOTIFY_SID_LEN], *err = NULL;
-	int ch, check = 0, r, rc = 1;
+	int ch, check = 0, rc = 1;
 
 	memset(&co, 0, sizeof(co));
 	optind = 0;
@@ -200,36 +166,24 @@ cmd_notify(const struct config *cfg, int argc, char **argv)
 		log_msg(LOG_LVL_ERROR, "notify: %s", ebuf);
 		goto out;
 	}
-	if (notify_parse(buf, len, &m, ebuf, sizeof(ebuf)) != 0) {
-		log_msg(LOG_LVL_ERROR, "notify: trigger refused: %s", ebuf);
-		goto out;
-	}
-	notify_session_id(m.session_id, sid);
-	r = account_find(cfg->state_dir, m.server_id, &acc, &err);
-	if (r != 0) {
-		log_msg(LOG_LVL_ERROR, "notify: trigger refused: %s%s%s",
-		    r == 1 ? "no account is enrolled with server " : "",
-		    r == 1 ? m.server_id : "the account cannot be read: ",
-		    r == 1 ? "" : err != NULL ? err : "out of memory");
-		goto out;
-	}
-	if (notify_verify(acc, buf, len, &m, &used, ebuf, sizeof(ebuf)) != 0) {
-		log_msg(LOG_LVL_ERROR, "notify: trigger from %s (session %s) "
-		    "refused: %s", m.server_id, sid, ebuf);
-		goto out;
-	}
 	if (check) {
+		if (notify_accept(cfg->state_dir, buf, len, 0, &m, &acc, sid,
+		    &used, ebuf, sizeof(ebuf)) != 0) {
+			log_msg(LOG_LVL_ERROR, "notify: %s", ebuf);
+			goto out;
+		}
 		print_check(&m, sid, used);
 		rc = 0;
+		goto out;
+	}
+	if (notify_accept(cfg->state_dir, buf, len, 1, &m, &acc, sid, &used,
+	    ebuf, sizeof(ebuf)) != 0) {
+		log_msg(LOG_LVL_ERROR, "notify: %s", ebuf);
 		goto out;
 	}
 	log_info("notify: trigger from %s accepted: session %s (%s, nonce "
 	    "%s)", m.server_id, sid, notify_ui_name(m.ui_mode),
 	    notify_nonce_name(used));
-	if (store_resync_nonce(acc, used, ebuf, sizeof(ebuf)) != 0) {
-		log_msg(LOG_LVL_ERROR, "notify: %s", ebuf);
-		goto out;
-	}
 	t = tree_new(cfg, &err);
 	if (t == NULL) {
 		fprintf(stderr, "luadm: %s\n", err != NULL ? err :

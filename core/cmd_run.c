@@ -4,7 +4,9 @@
  * DMClient poll interval, else run.interval_s), runs one session at a time,
  * retries a failed one with exponential backoff (the account's
  * InitialBackOffTime up to MaxBackOffTime), and runs a session at once on a
- * trigger: "session [SERVERID]" on the Unix datagram socket (run.socket).
+ * trigger: "session [SERVERID]" on the Unix datagram socket (run.socket,
+ * see `luadm trigger`), or a server's package #0 on that socket or on UDP
+ * (run.udp), verified before anything runs.
  * SIGTERM/SIGINT: the message in flight is abandoned (never resent), what
  * was stored stays stored, exit 0. SIGHUP: the configuration and the CSPs
  * are read again; a CSP whose new version does not load keeps its previous
@@ -24,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netdb.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +35,8 @@
 #include "client.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
+#include "store.h"
 #include "tree.h"
 #include "util.h"
 
@@ -68,6 +73,7 @@ struct run {
 	struct sched		*s;
 	size_t			 n;
 	int			 sock;	/* Unix datagram socket, or -1 */
+	int			 udp;	/* UDP socket for package #0, or -1 */
 	unsigned		 sessions;	/* run so far (--max-sessions) */
 	unsigned		 interval_s;	/* --interval, 0: configured */
 };
@@ -206,28 +212,62 @@ run_session(struct run *r, size_t i)
 	account_free(acc);
 }
 
-/* A datagram on the socket: "session" or "session SERVERID". */
+/* A package #0 from a socket: verified, then its session at once. */
 static void
-run_trigger(struct run *r)
+run_package0(struct run *r, const unsigned char *buf, size_t len)
 {
-	char buf[512], id[ACCOUNT_ID_LEN + 1];
+	struct client_opts co;
+	struct notify_msg m;
+	struct account *acc = NULL;
+	enum notify_nonce used;
+	char sid[NOTIFY_SID_LEN], ebuf[512], *err = NULL;
+
+	if (notify_accept(r->cfg->state_dir, buf, len, 1, &m, &acc, sid,
+	    &used, ebuf, sizeof(ebuf)) != 0) {
+		log_warnx("package #0: %s", ebuf);
+		return;
+	}
+	log_info("package #0 from %s: session %s now (%s)", m.server_id, sid,
+	    notify_ui_name(m.ui_mode));
+	memset(&co, 0, sizeof(co));
+	co.stop = &run_stop;
+	co.server_initiated = 1;
+	co.session_id = sid;
+	co.max_retries = 1;
+	r->sessions++;
+	if (client_session(r->cfg, r->tree, acc, &co, &err) != 0)
+		log_warnx("package #0 session with %s failed: %s", m.server_id,
+		    err != NULL ? err : "?");
+	free(err);
+	account_free(acc);
+}
+
+/*
+ * A datagram on the Unix socket: "session" or "session SERVERID" (from
+ * `luadm trigger`), or a package #0 (what an SMS gateway or push hook
+ * received).
+ */
+static void
+run_trigger(struct run *r, int fd)
+{
+	unsigned char buf[NOTIFY_MAX_LEN];
+	char id[ACCOUNT_ID_LEN + 1];
 	const char *arg;
 	ssize_t n;
 	size_t i;
 
-	n = recv(r->sock, buf, sizeof(buf) - 1, 0);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return;
+	if (n < 7 || memcmp(buf, "session", 7) != 0 || (n > 7 &&
+	    buf[7] != ' ' && buf[7] != '\n')) {
+		run_package0(r, buf, (size_t)n);
+		return;
+	}
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	if (strncmp(buf, "session", 7) != 0 || (buf[7] != '\0' &&
-	    buf[7] != ' ')) {
-		log_warnx("trigger socket: unknown request (%zd bytes) "
-		    "ignored", n);
-		return;
-	}
-	arg = buf[7] == ' ' ? buf + 8 : NULL;
+	arg = n > 8 ? (const char *)buf + 8 : NULL;
 	if (arg != NULL && account_id(arg, id) != 0) {
 		log_warnx("trigger socket: invalid server id");
 		return;
@@ -240,6 +280,44 @@ run_trigger(struct run *r)
 			log_info("trigger: session with account %s now",
 			    r->s[i].id);
 		}
+}
+
+/* The UDP socket of run.udp ("addr:port"), for package #0. */
+static void
+open_udp(struct run *r)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256], *colon;
+	int e;
+
+	r->udp = -1;
+	if (r->cfg->run.udp == NULL)
+		return;
+	snprintf(host, sizeof(host), "%s", r->cfg->run.udp);
+	colon = strrchr(host, ':');
+	if (colon == NULL) {
+		log_warnx("run.udp %s: expected addr:port", r->cfg->run.udp);
+		return;
+	}
+	*colon = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	e = getaddrinfo(host[0] != '\0' ? host : NULL, colon + 1, &hints,
+	    &res);
+	if (e != 0) {
+		log_warnx("run.udp %s: %s", r->cfg->run.udp, gai_strerror(e));
+		return;
+	}
+	r->udp = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (r->udp < 0 || bind(r->udp, res->ai_addr, res->ai_addrlen) != 0) {
+		log_warn("run.udp %s", r->cfg->run.udp);
+		if (r->udp >= 0)
+			close(r->udp);
+		r->udp = -1;
+	} else
+		log_info("package #0 over UDP: %s", r->cfg->run.udp);
+	freeaddrinfo(res);
 }
 
 /* SIGHUP: configuration and CSPs again. */
@@ -322,7 +400,7 @@ cmd_run(const struct config *cfg, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct run r;
 	uint64_t now, next;
 	unsigned long max_sessions = 0;
@@ -333,6 +411,7 @@ cmd_run(const struct config *cfg, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.sock = -1;
+	r.udp = -1;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -375,6 +454,7 @@ cmd_run(const struct config *cfg, int argc, char **argv)
 	}
 	if (open_socket(&r) != 0)
 		log_warnx("no trigger socket: scheduled sessions only");
+	open_udp(&r);
 	log_info("luadm %s running", LUADM_VERSION);
 	refresh_accounts(&r);
 	if (r.n == 0)
@@ -402,14 +482,19 @@ cmd_run(const struct config *cfg, int argc, char **argv)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = r.sock;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, r.sock >= 0 ? 2 : 1, timeout) < 0 &&
-		    errno != EINTR)
+		pfd[1].revents = 0;
+		pfd[2].fd = r.udp;
+		pfd[2].events = POLLIN;
+		pfd[2].revents = 0;
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN)
 			while (read(run_pipe[0], buf, sizeof(buf)) > 0)
 				;
 		if (r.sock >= 0 && (pfd[1].revents & POLLIN))
-			run_trigger(&r);
+			run_trigger(&r, r.sock);
+		if (r.udp >= 0 && (pfd[2].revents & POLLIN))
+			run_trigger(&r, r.udp);
 		if (!run_stop && next - now >= 60000)
 			refresh_accounts(&r);
 	}
@@ -427,6 +512,8 @@ out:
 			unlink(path);
 		free(path);
 	}
+	if (r.udp >= 0)
+		close(r.udp);
 	for (i = 0; i < r.n; i++)
 		free(r.s[i].id);
 	free(r.s);
@@ -440,41 +527,64 @@ out:
 
 /*
  * `luadm trigger [SERVERID]`: asks a running `luadm run` for a session now
- * (with every account, or with SERVERID's), through its socket.
+ * (with every account, or with SERVERID's), through its socket;
+ * `luadm trigger --package FILE` hands it a server's package #0 instead.
  */
 int
 cmd_trigger(const struct config *cfg, int argc, char **argv)
 {
 	struct sockaddr_un sa;
-	char *path, msg[300];
-	int fd, rc = 1;
+	char *path, msg[300], *pkg = NULL, *err = NULL;
+	const char *data = msg;
+	size_t len;
+	int fd, rc = 1, r;
 
-	if (argc > 2 || (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0))) {
-		fprintf(argc > 2 ? stderr : stdout, "usage: luadm [-c FILE] "
-		    "trigger [SERVERID]\n\nAsks a running `luadm run` for a "
-		    "session now.\n");
-		return argc > 2 ? 2 : 0;
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		printf("usage: luadm [-c FILE] trigger [SERVERID]\n"
+		    "       luadm [-c FILE] trigger --package FILE\n\n"
+		    "Asks a running `luadm run` for a session now, or hands it "
+		    "a server's\npackage #0 (verified by luadm run before "
+		    "anything happens).\n");
+		return 0;
 	}
-	if (argc == 2 && strlen(argv[1]) > 255) {
-		fprintf(stderr, "luadm: trigger: server id too long\n");
+	if (argc == 3 && strcmp(argv[1], "--package") == 0) {
+		r = store_read(argv[2], NOTIFY_MAX_LEN, &pkg, &len, &err);
+		if (r != 0) {
+			fprintf(stderr, "luadm: trigger: %s\n", r == 1 ?
+			    "no such file" : err);
+			free(err);
+			return 1;
+		}
+		data = pkg;
+	} else if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: luadm [-c FILE] trigger [SERVERID | "
+		    "--package FILE]\n");
 		return 2;
+	} else {
+		if (argc == 2 && strlen(argv[1]) > 255) {
+			fprintf(stderr, "luadm: trigger: server id too "
+			    "long\n");
+			return 2;
+		}
+		snprintf(msg, sizeof(msg), "session%s%s", argc == 2 ? " " : "",
+		    argc == 2 ? argv[1] : "");
+		len = strlen(msg);
 	}
-	snprintf(msg, sizeof(msg), "session%s%s", argc == 2 ? " " : "",
-	    argc == 2 ? argv[1] : "");
 	path = cfg->run.socket != NULL ? strdup(cfg->run.socket) :
 	    util_asprintf("%s/luadm.sock", cfg->state_dir);
 	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "luadm: trigger: bad socket path\n");
 		free(path);
+		free(pkg);
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) == (ssize_t)strlen(msg))
+	if (fd >= 0 && sendto(fd, data, len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) == (ssize_t)len)
 		rc = 0;
 	else
 		fprintf(stderr, "luadm: trigger: %s: %s (is `luadm run` "
@@ -482,5 +592,6 @@ cmd_trigger(const struct config *cfg, int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	free(path);
+	free(pkg);
 	return rc;
 }

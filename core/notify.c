@@ -8,6 +8,7 @@
  * The intermediate B64(H(server-id ":" password)), which stands in for the
  * password, is wiped before it is freed.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -329,4 +330,78 @@ void
 notify_session_id(unsigned sid, char out[NOTIFY_SID_LEN])
 {
 	snprintf(out, NOTIFY_SID_LEN, "%X", sid & 0xffffU);
+}
+
+/*
+ * After a re-sync: the session runs with the re-sync nonce. Session code
+ * reads the nonces from the account file (and reloads it), so they are
+ * stored there: the client's credential in package 1 uses it (CLCRED
+ * AAuthData, [OMA-NOTI] re-sync step 3), and so does the check of the
+ * server's first credential (SRVCRED AAuthData). The session replaces
+ * both with the nonces the server's and our challenges carry.
+ * 0, or -1 with err.
+ */
+static int
+store_resync_nonce(struct account *acc, enum notify_nonce used, char *err,
+    size_t errlen)
+{
+	const void *n;
+	size_t nlen;
+	char *e = NULL;
+
+	n = notify_resync_nonce(used, &nlen);
+	if (n == NULL)
+		return 0;
+	if (account_set(acc, "AppAuth/CLCRED/AAuthData", n, nlen) != 0 ||
+	    account_set(acc, "AppAuth/SRVCRED/AAuthData", n, nlen) != 0) {
+		snprintf(err, errlen, "cannot set the re-sync nonce: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (account_save(acc, &e) != 0) {
+		snprintf(err, errlen, "%s", e != NULL ? e : "out of memory");
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+
+int
+notify_accept(const char *state_dir, const void *buf, size_t len,
+    int keep_resync, struct notify_msg *m, struct account **acc,
+    char sid[NOTIFY_SID_LEN], enum notify_nonce *used, char *err,
+    size_t errlen)
+{
+	char *e = NULL, why[384];
+	int r;
+
+	*acc = NULL;
+	*used = NOTIFY_NONCE_STORED;
+	if (notify_parse(buf, len, m, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "trigger refused: %s", why);
+		return -1;
+	}
+	notify_session_id(m->session_id, sid);
+	r = account_find(state_dir, m->server_id, acc, &e);
+	if (r != 0) {
+		snprintf(err, errlen, "trigger refused: %s%s%s",
+		    r == 1 ? "no account is enrolled with server " : "",
+		    r == 1 ? m->server_id : "the account cannot be read: ",
+		    r == 1 ? "" : e != NULL ? e : "out of memory");
+		free(e);
+		return -1;
+	}
+	if (notify_verify(*acc, buf, len, m, used, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "trigger from %s (session %s) refused: "
+		    "%s", m->server_id, sid, why);
+		goto fail;
+	}
+	if (keep_resync && store_resync_nonce(*acc, *used, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	account_free(*acc);
+	*acc = NULL;
+	return -1;
 }

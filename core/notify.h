@@ -100,6 +100,19 @@ int	notify_verify(const struct account *acc, const void *buf, size_t len,
 	    const struct notify_msg *m, enum notify_nonce *used, char *err,
 	    size_t errlen);
 
+/*
+ * Everything a receiver does with a package #0 before the session: parses
+ * it, finds the account of its server id, verifies the digest, and (with
+ * keep_resync) stores a re-sync nonce that matched into the account, so
+ * that the session's first credentials use it. On 0: *acc (free with
+ * account_free), sid (the SessionID to answer with), *used. -1 with a
+ * one-line reason in err (never a secret or nonce).
+ */
+int	notify_accept(const char *state_dir, const void *buf, size_t len,
+	    int keep_resync, struct notify_msg *m, struct account **acc,
+	    char sid[NOTIFY_SID_LEN], enum notify_nonce *used, char *err,
+	    size_t errlen);
+
 /* The bytes of a nonce kind other than STORED (static); NULL otherwise. */
 const void *notify_resync_nonce(enum notify_nonce which, size_t *len);
 

@@ -64,6 +64,18 @@ wait_for "retrying in 400 ms"; ok      # exponential, capped at MaxBackOffTime
 "$LUADM" -c "$T/c.conf" trigger RunTest || fail "trigger"
 wait_for "trigger: session with account"; ok
 
+# package #0 on the socket: garbage refused, a signed one runs a session
+# (which fails here: nothing listens) with the trigger's SessionID
+. "$LUADM_SRC/tests/cli/lib_trigger.sh"
+printf 'not a trigger at all, nowhere near' > "$T/garbage"
+"$LUADM" -c "$T/c.conf" trigger --package "$T/garbage" || fail "trigger --package"
+wait_for "package #0: trigger refused"; ok
+: > "$T/nonce"
+trigger "$T/p0" 12 1 1 0 6699 RunTest pw2 "$T/nonce"
+"$LUADM" -c "$T/c.conf" trigger --package "$T/p0" || fail "trigger --package p0"
+wait_for "package #0 from RunTest: session 1A2B now"; ok
+wait_for "package #0 session with RunTest failed"; ok
+
 # SIGHUP with a broken CSP: the previous version stays
 printf 'return { mount = "./Vendor/Test/Probe", get = function( end }\n' > "$T/csp/Probe.lua"
 kill -HUP "$pid"
