@@ -14,10 +14,11 @@
 #
 # Knobs (environment): JOBS (build parallelism, 2), BENCH_REPS (repetitions
 # of each measurement, the best is kept; 5), BENCH_ENGINE_N (commands per
-# message of the engine benchmark; 10000).
+# message of the engine benchmark; 10000), BENCH_WBXML_N (commands per
+# message of the WBXML benchmark; 10000).
 set -u
 
-BENCHMARKS="engine"
+BENCHMARKS="engine wbxml"
 
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,14 @@ bench_engine() {
 	mkdir "$TMP/engine-state"
 	run engine "$BUILD/bench/bench_engine" -n "${BENCH_ENGINE_N:-10000}" \
 	    -r "$REPS" -c "$SRC/bench/csp" -s "$TMP/engine-state"
+}
+
+# The WBXML codec: encode/decode of N Status and N Replace, against
+# libwbxml2 when it is installed (bench/bench_wbxml.c, docs/wbxml.md).
+bench_wbxml() {
+	build_target wbxml bench_wbxml || return 0
+	run wbxml "$BUILD/bench/bench_wbxml" -n "${BENCH_WBXML_N:-10000}" \
+	    -r "$REPS"
 }
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then

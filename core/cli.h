@@ -13,6 +13,7 @@ int	cmd_tree(const struct config *cfg, int argc, char **argv);
 int	cmd_replay(const struct config *cfg, int argc, char **argv);
 int	cmd_session(const struct config *cfg, int argc, char **argv);
 int	cmd_bootstrap(const struct config *cfg, int argc, char **argv);
+int	cmd_alert(const struct config *cfg, int argc, char **argv);
 int	cmd_run(const struct config *cfg, int argc, char **argv);
 int	cmd_trigger(const struct config *cfg, int argc, char **argv);
 int	cmd_notify(const struct config *cfg, int argc, char **argv);

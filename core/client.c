@@ -171,7 +171,8 @@ client_session(const struct config *cfg, struct tree *t,
 	struct trace *tr = NULL;
 	struct http *h = NULL;
 	enum session_state st;
-	const char *addr, *entdmid, *hmac;
+	const char *hmac;
+	char *addr = NULL, *server_id = NULL, *entdmid = NULL;
 	char *url = NULL, *msg = NULL, *next = NULL, *cv = NULL, *ua = NULL;
 	char *ex = NULL, *spool = NULL;
 	size_t len, nlen, nhd;
@@ -183,9 +184,19 @@ client_session(const struct config *cfg, struct tree *t,
 	lockfd = lock_account(cfg, acc, err);
 	if (lockfd < 0)
 		return -1;
-	addr = acc_str(acc, "AppAddr/1/Addr");
+	/* copies: the session re-reads the account (DMAcc changes), which
+	 * frees the strings of the old map */
+	if (acc_str(acc, "AppAddr/1/Addr") != NULL)
+		addr = strdup(acc_str(acc, "AppAddr/1/Addr"));
+	if (acc_str(acc, "ServerID") != NULL)
+		server_id = strdup(acc_str(acc, "ServerID"));
+	if (acc_str(acc, "DMClient/EntDMID") != NULL)
+		entdmid = strdup(acc_str(acc, "DMClient/EntDMID"));
 	if (addr == NULL || *addr == '\0') {
 		*err = util_asprintf("account %s has no server address", acc->id);
+		free(addr);
+		free(server_id);
+		free(entdmid);
 		close(lockfd);
 		return -1;
 	}
@@ -214,7 +225,7 @@ client_session(const struct config *cfg, struct tree *t,
 		goto out;
 
 	memset(&so, 0, sizeof(so));
-	so.server_id = acc_str(acc, "ServerID");
+	so.server_id = server_id;
 	so.session_id = o->session_id;
 	so.server_uri = addr;
 	so.honour_hdr_meta = cfg->session.honour_hdr_meta;
@@ -225,6 +236,7 @@ client_session(const struct config *cfg, struct tree *t,
 	so.large_objects = cfg->session.large_objects;
 	so.max_message = cfg->session.max_message;
 	so.max_object = cfg->session.max_object;
+	so.state_dir = cfg->state_dir;
 	spool = util_asprintf("%s/spool", cfg->state_dir);
 	so.spool_dir = spool;
 	s = session_new(t, &so);
@@ -235,7 +247,6 @@ client_session(const struct config *cfg, struct tree *t,
 	log_info("session %s with %s (%s)", session_id(s), so.server_id != NULL ?
 	    so.server_id : "?", addr);
 
-	entdmid = acc_str(acc, "DMClient/EntDMID");
 	retries = o->max_retries > 0 ? o->max_retries :
 	    (unsigned)acc_num(acc, "Ext/Microsoft/ConnRetryFreq", 3);
 	for (n = 0; n < MAX_MESSAGES; n++) {
@@ -253,6 +264,10 @@ client_session(const struct config *cfg, struct tree *t,
 		hd[nhd++].value = entdmid != NULL ? entdmid : "0";
 		hd[nhd].name = "MS-CV";
 		hd[nhd++].value = cv;
+		if (session_generic_alert(s) != NULL) {
+			hd[nhd].name = "MDM-GenericAlert";
+			hd[nhd++].value = session_generic_alert(s);
+		}
 		hmac = session_hmac_header(s);
 		if (hmac != NULL) {
 			hd[nhd].name = AUTH_HMAC_HEADER;
@@ -338,6 +353,9 @@ out:
 	free(ua);
 	free(ex);
 	free(spool);
+	free(addr);
+	free(server_id);
+	free(entdmid);
 	close(lockfd);
 	return rc;
 }

@@ -39,6 +39,11 @@ usage(FILE *f)
 	    "        enrol with a server from an OMA Client Provisioning "
 	    "document\n"
 	    "        (luadm bootstrap --help)\n"
+	    "  alert --type TYPE [--data TEXT] [--mark M] ... [--now] "
+	    "[SERVERID]\n"
+	    "        queue a generic alert (1226) for the next session; "
+	    "also --list,\n"
+	    "        --remove ID (luadm alert --help)\n"
 	    "  notify [--check] [--trace DIR] FILE|-\n"
 	    "        answer a server's package #0 trigger (luadm notify "
 	    "--help)\n"
@@ -121,6 +126,8 @@ main(int argc, char **argv)
 		rc = cmd_session(cfg, argc, argv);
 	else if (strcmp(argv[0], "bootstrap") == 0)
 		rc = cmd_bootstrap(cfg, argc, argv);
+	else if (strcmp(argv[0], "alert") == 0)
+		rc = cmd_alert(cfg, argc, argv);
 	else if (strcmp(argv[0], "run") == 0)
 		rc = cmd_run(cfg, argc, argv);
 	else if (strcmp(argv[0], "trigger") == 0)

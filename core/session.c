@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "alertq.h"
 #include "auth.h"
 #include "b64.h"
 #include "dm_status.h"
@@ -51,6 +52,8 @@ struct session {
 	/* how the server authenticates to us (SRVCRED) */
 	enum cred_kind		 srv;
 	int			 srv_accepted;
+	/* generic alerts (1226) sent in package 1, until settled */
+	struct alertq_batch	 alerts;
 };
 
 static enum cred_kind
@@ -187,6 +190,7 @@ session_free(struct session *s)
 	free(s->devid);
 	free(s->resp_uri);
 	free(s->hmac_out);
+	alertq_batch_free(&s->alerts);
 	free(s);
 }
 
@@ -194,6 +198,12 @@ const char *
 session_hmac_header(const struct session *s)
 {
 	return s->hmac_out;
+}
+
+const char *
+session_generic_alert(const struct session *s)
+{
+	return s->alerts.header;
 }
 
 const char *
@@ -361,6 +371,54 @@ begin_message(struct session *s, const char *target, const char *devid,
 	return w;
 }
 
+/*
+ * The pending generic alerts (1226), one Alert each, after the 1224 as
+ * Windows sends them. A queue that cannot be read does not stop the
+ * session: its alerts wait for the next one.
+ */
+static void
+emit_alerts(struct session *s, struct syncml_writer *w)
+{
+	char *err = NULL;
+
+	if (s->opts.state_dir == NULL || s->acc == NULL)
+		return;
+	if (alertq_emit(s->opts.state_dir, s->acc->id, w, s->msg_id, 0,
+	    &s->alerts, &err) != 0) {
+		log_warnx("generic alerts not sent: %s", err != NULL ? err :
+		    "out of memory");
+		free(err);
+	}
+	if (s->alerts.n > 0)
+		log_info("sending %zu generic alert(s)", s->alerts.n);
+}
+
+/*
+ * Drops from the queue the generic alerts the server took in its answer
+ * to package 1 (alertq_settle), when that answer is to be trusted.
+ */
+static void
+settle_alerts(struct session *s, const struct engine_result *res,
+    const struct engine_hdr *hdr)
+{
+	char *err = NULL;
+	size_t n = 0;
+
+	if (s->alerts.n == 0 || !res->hdr_valid || !hdr->execute)
+		return;
+	if (alertq_settle(s->opts.state_dir, s->acc->id, &s->alerts,
+	    res->statuses, res->nstatuses, &n, &err) != 0) {
+		log_warnx("generic alerts stay queued: %s", err != NULL ? err :
+		    "out of memory");
+		free(err);
+	} else if (n < s->alerts.n)
+		log_warnx("the server did not take %zu of %zu generic "
+		    "alert(s): they are sent again next session",
+		    s->alerts.n - n, s->alerts.n);
+	else
+		log_info("the server took %zu generic alert(s)", n);
+}
+
 /* The commands of package 1 (after any Status). 0 or -1. */
 static int
 emit_pkg1(struct session *s, struct syncml_writer *w)
@@ -402,6 +460,7 @@ emit_pkg1(struct session *s, struct syncml_writer *w)
 		return -1;
 	}
 	free(auto_status);
+	emit_alerts(s, w);
 	memset(items, 0, sizeof(items));
 	for (i = 0; i < 5; i++) {
 		snprintf(uri, sizeof(uri), "./DevInfo/%s", leaves[i]);
@@ -491,18 +550,19 @@ msg_limit(const struct session *s, const struct engine_result *res)
 	return 0;
 }
 
-/* The server's Status for our SyncHdr, or NULL. */
+/* The server's Status for our SyncHdr (CmdRef 0), or NULL. */
 static const struct syncml_cmd *
-hdr_status(const struct engine_result *res)
+msg_hdr_status(const struct syncml_msg *m)
 {
 	size_t i;
 
-	for (i = 0; i < res->nstatuses; i++) {
-		const struct syncml_cmd *c = res->statuses[i];
+	for (i = 0; i < m->ncmds; i++) {
+		const struct syncml_cmd *c = &m->cmds[i];
 
-		if (c->cmd_ref != NULL && strcmp(c->cmd_ref, "0") == 0)
-			return c;
-		if (c->cmd != NULL && strcmp(c->cmd, "SyncHdr") == 0)
+		if (c->kind != SYNCML_CMD_STATUS)
+			continue;
+		if ((c->cmd_ref != NULL && strcmp(c->cmd_ref, "0") == 0) ||
+		    (c->cmd != NULL && strcmp(c->cmd, "SyncHdr") == 0))
 			return c;
 	}
 	return NULL;
@@ -679,7 +739,7 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	const char *target;
 	struct syncml_writer_mark mark;
 	size_t queued;
-	int rc = -1, again = 0, final = 0, drained;
+	int rc = -1, again = 0, final = 0, drained, was_pkg1;
 
 	*out = NULL;
 	*outlen = 0;
@@ -710,6 +770,15 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	if (target == NULL)
 		target = m->hdr.source_uri != NULL ? m->hdr.source_uri :
 		    "unknown";
+	/* what the server said of our credentials decides the Cred of the
+	 * reply being built now (212: none; 200 + Chal: the new nonce) */
+	was_pkg1 = s->pkg1_pending;
+	s->pkg1_pending = 0;
+	again = client_auth(s, msg_hdr_status(m), err);
+	if (again < 0)
+		goto out;
+	if (!was_pkg1)
+		again = 0;	/* later on, the Cred just goes in the reply */
 	w = begin_message(s, target, session_devid(s, m->hdr.target_uri), 1,
 	    &owned, err);
 	if (w == NULL)
@@ -733,13 +802,8 @@ session_handle_http(struct session *s, const void *in, size_t len,
 			s->send_cred = k == CRED_BASIC || k == CRED_MD5;
 		}
 	}
-	if (s->pkg1_pending) {
-		s->pkg1_pending = 0;
-		again = client_auth(s, hdr_status(&res), err);
-		if (again < 0)
-			goto out;
-	} else if (client_auth(s, hdr_status(&res), err) < 0)
-		goto out;
+	if (was_pkg1)
+		settle_alerts(s, &res, &hdr);
 	rc = 0;
 	if (res.abort) {
 		log_warnx("the server aborted the session (Alert 1223)");

@@ -53,6 +53,9 @@ struct session_opts {
 	size_t		 max_message;	/* our MaxMsgSize, declared in
 					   package 1 (0: not declared) */
 	size_t		 max_object;	/* our MaxObjSize, likewise */
+	const char	*state_dir;	/* generic alerts queued there
+					   (alertq.h) go in package 1;
+					   NULL: none (replay) */
 };
 
 struct session;
@@ -86,6 +89,11 @@ int	session_handle_http(struct session *s, const void *in, size_t len,
 const char *session_hmac_header(const struct session *s);
 /* Where the next message goes when the server said (RespURI), or NULL. */
 const char *session_resp_uri(const struct session *s);
+/*
+ * The MDM-GenericAlert header value for every message of the session
+ * ("<Type>..." of the fatal/critical alerts in package 1), or NULL.
+ */
+const char *session_generic_alert(const struct session *s);
 /* The SessionID in use. */
 const char *session_id(const struct session *s);
 

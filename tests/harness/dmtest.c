@@ -2,14 +2,16 @@
  * dmtest.c: the scenario harness. Plays the DM server against the luadm
  * binary: runs one scenario file (tests/scenarios/NAME.lua) in a Lua 5.4 state
  * whose API (tests/harness/prelude.lua) builds server messages from XML
- * text, runs `luadm replay` on them and checks the replies with XPath.
+ * text, runs `luadm replay` on them, or serves them over HTTP(S) to `luadm
+ * session` (dmserver.c), and checks the client's messages with XPath.
  *
  * It is written independently of the core on purpose: it neither includes
- * nor links core/ (no SyncML model, no engine), so a bug in the core cannot
- * hide in both halves of a test. This file holds only what Lua cannot do
- * on its own: run a program with a timeout (fork/exec, pipes, poll), parse
- * XML and evaluate XPath (libxml2), make and remove directories. The rest
- * is prelude.lua.
+ * nor links core/ (no SyncML model, no engine, no auth), so a bug in the
+ * core cannot hide in both halves of a test. This file holds only what Lua
+ * cannot do on its own: run a program with a timeout (fork/exec, pipes,
+ * poll, with the server's sockets polled in the same loop), parse XML and
+ * evaluate XPath (libxml2), make and remove directories. The rest is
+ * prelude.lua.
  *
  * usage: dmtest --luadm PATH --src REPO_ROOT [--shared DIR] scenario.lua
  * Exit: 0 every check passed, 1 a check failed, 2 usage or harness error.
@@ -41,33 +43,17 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "dmtest.h"
+
 #define DOC_MT		"dmtest.Doc"
-#define RUN_MT		"dmtest.Run"
 #define RUN_OUT_CAP	((size_t)64 * 1024 * 1024)
 #define NS_SYNCML	"SYNCML:SYNCML1.2"
 #define NS_METINF	"syncml:metinf"
+#define POLL_MAX	64
 
 /* A parsed document; the userdata owns it. */
 struct doc {
 	xmlDocPtr	 doc;
-};
-
-/* One captured output stream of a child. */
-struct stream {
-	int		 fd;
-	char		*buf;
-	size_t		 len;
-	size_t		 cap;
-	int		 truncated;
-};
-
-/* A running child and what it wrote: a userdata, so that a Lua error
- * (memory) while results are pushed cannot leak fds, memory or a child. */
-struct run {
-	pid_t		 pid;
-	struct stream	 out;
-	struct stream	 err;
-	char		**argv;
 };
 
 /* Pushes "what: strerror(errno)" as nil, msg and returns 2. */
@@ -81,9 +67,8 @@ push_errno(lua_State *L, const char *what)
 	return 2;
 }
 
-/* Monotonic time in seconds. */
-static double
-now(void)
+double
+dmtest_now(void)
 {
 	struct timespec ts;
 
@@ -194,101 +179,110 @@ run_child(struct run *r, int out[2], int err[2], const char *cwd)
 	_exit(127);
 }
 
-/*
- * dmtest.run(argv, timeout_s [, cwd]) -> { stdout, stderr, code, signal,
- * timed_out, elapsed } | nil, err. Runs argv[1] (searched in PATH) with
- * stdin /dev/null in its own process group; kills the group after
- * timeout_s seconds. May raise.
- */
-static int
-l_run(lua_State *L)
+struct run *
+run_spawn(lua_State *L, int argv_idx, const char *cwd)
 {
 	struct run *r;
-	struct pollfd pfd[2];
-	double start, deadline, left;
 	lua_Integer i, n;
-	const char *cwd;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int st = 0, timed_out = 0, nfd, rc, j;
-	double timeout;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	timeout = luaL_checknumber(L, 2);
-	cwd = luaL_optstring(L, 3, NULL);
-	n = luaL_len(L, 1);
-	luaL_argcheck(L, n >= 1 && n < 100000, 1, "argv must not be empty");
+	argv_idx = lua_absindex(L, argv_idx);
+	luaL_checktype(L, argv_idx, LUA_TTABLE);
+	n = luaL_len(L, argv_idx);
+	luaL_argcheck(L, n >= 1 && n < 100000, argv_idx,
+	    "argv must not be empty");
 	for (i = 1; i <= n; i++) {
-		if (lua_geti(L, 1, i) != LUA_TSTRING)
-			return luaL_argerror(L, 1, "argv must hold strings");
+		if (lua_geti(L, argv_idx, i) != LUA_TSTRING)
+			luaL_argerror(L, argv_idx, "argv must hold strings");
 		lua_pop(L, 1);
 	}
 	r = lua_newuserdatauv(L, sizeof(*r), 1);
 	memset(r, 0, sizeof(*r));
 	r->out.fd = r->err.fd = -1;
 	luaL_setmetatable(L, RUN_MT);
-	/* stack: argv, timeout, [cwd], run; keep argv strings alive */
-	lua_pushvalue(L, 1);
+	/* keep the argv strings alive as long as the run */
+	lua_pushvalue(L, argv_idx);
 	lua_setiuservalue(L, -2, 1);
 	r->argv = calloc((size_t)n + 1, sizeof(char *));
 	if (r->argv == NULL)
-		return luaL_error(L, "out of memory");
+		luaL_error(L, "out of memory");
 	for (i = 1; i <= n; i++) {
-		lua_geti(L, 1, i);
+		lua_geti(L, argv_idx, i);
 		r->argv[i - 1] = (char *)lua_tostring(L, -1);
 		lua_pop(L, 1);
 	}
 	if (pipe(out) != 0)
-		return push_errno(L, "pipe");
+		goto fail;
 	r->out.fd = out[0];
 	if (pipe(err) != 0) {
 		close(out[1]);
-		return push_errno(L, "pipe");
+		goto fail;
 	}
 	r->err.fd = err[0];
 	fcntl(out[0], F_SETFD, FD_CLOEXEC);
 	fcntl(err[0], F_SETFD, FD_CLOEXEC);
-	start = now();
+	r->start = dmtest_now();
 	r->pid = fork();
 	if (r->pid < 0) {
 		r->pid = 0;
 		close(out[1]);
 		close(err[1]);
-		return push_errno(L, "fork");
+		goto fail;
 	}
 	if (r->pid == 0)
 		run_child(r, out, err, cwd);
 	setpgid(r->pid, r->pid);
 	close(out[1]);
 	close(err[1]);
-	deadline = start + timeout;
+	return r;
+fail:
+	push_errno(L, "cannot start a process");
+	lua_remove(L, -3);	/* the run: its __gc closes what is open */
+	return NULL;
+}
+
+void
+run_wait(lua_State *L, struct run *r, double timeout,
+    const struct run_hook *hook)
+{
+	struct pollfd pfd[POLL_MAX];
+	double deadline, left, next;
+	int st = 0, timed_out = 0, nfd, nhook, rc, j, ms;
+
+	deadline = r->start + timeout;
 	while (r->out.fd >= 0 || r->err.fd >= 0) {
 		nfd = 0;
 		if (r->out.fd >= 0) {
 			pfd[nfd].fd = r->out.fd;
 			pfd[nfd].events = POLLIN;
-			nfd++;
+			pfd[nfd++].revents = 0;
 		}
 		if (r->err.fd >= 0) {
 			pfd[nfd].fd = r->err.fd;
 			pfd[nfd].events = POLLIN;
-			nfd++;
+			pfd[nfd++].revents = 0;
 		}
-		left = deadline - now();
+		left = deadline - dmtest_now();
 		if (left <= 0) {
 			if (timed_out)
 				break;	/* killed; the pipes stay open */
 			timed_out = 1;
 			kill(-r->pid, SIGKILL);
 			kill(r->pid, SIGKILL);
-			deadline = now() + 5;
+			deadline = dmtest_now() + 5;
 			continue;
 		}
-		rc = poll(pfd, (nfds_t)nfd, (int)(left * 1000) + 1);
+		next = deadline;
+		nhook = 0;
+		if (hook != NULL)
+			nhook = hook->fill(hook->arg, pfd + nfd, POLL_MAX - nfd,
+			    &next);
+		left = next - dmtest_now();
+		ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+		rc = poll(pfd, (nfds_t)(nfd + nhook), ms);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (rc <= 0)
-			continue;
-		for (j = 0; j < nfd; j++) {
+		for (j = 0; rc > 0 && j < nfd; j++) {
 			if (pfd[j].revents == 0)
 				continue;
 			if (pfd[j].fd == r->out.fd)
@@ -296,6 +290,8 @@ l_run(lua_State *L)
 			else if (pfd[j].fd == r->err.fd)
 				stream_read(&r->err);
 		}
+		if (hook != NULL && rc >= 0)
+			hook->handle(hook->arg, L, pfd + nfd, nhook);
 	}
 	stream_close(&r->out);
 	stream_close(&r->err);
@@ -318,8 +314,30 @@ l_run(lua_State *L)
 	lua_setfield(L, -2, "timed_out");
 	lua_pushboolean(L, r->out.truncated || r->err.truncated);
 	lua_setfield(L, -2, "truncated");
-	lua_pushnumber(L, now() - start);
+	lua_pushnumber(L, dmtest_now() - r->start);
 	lua_setfield(L, -2, "elapsed");
+}
+
+/*
+ * dmtest.run(argv, timeout_s [, cwd]) -> { stdout, stderr, code, signal,
+ * timed_out, elapsed } | nil, err. Runs argv[1] (searched in PATH) with
+ * stdin /dev/null in its own process group; kills the group after
+ * timeout_s seconds. May raise.
+ */
+static int
+l_run(lua_State *L)
+{
+	struct run *r;
+	double timeout;
+	const char *cwd;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	timeout = luaL_checknumber(L, 2);
+	cwd = luaL_optstring(L, 3, NULL);
+	r = run_spawn(L, 1, cwd);
+	if (r == NULL)
+		return 2;
+	run_wait(L, r, timeout, NULL);
 	return 1;
 }
 
@@ -614,6 +632,8 @@ pmain(lua_State *L)
 	if (luaL_loadfilex(L, prelude, "t") != LUA_OK)
 		return lua_error(L);
 	luaL_newlib(L, native_funcs);
+	dmserver_register(L);
+	dmcrypto_register(L);
 	lua_createtable(L, 0, 8);
 	lua_pushstring(L, o->luadm);
 	lua_setfield(L, -2, "luadm");

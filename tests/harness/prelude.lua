@@ -1,9 +1,11 @@
 -- prelude.lua: the scenario API of dmtest (see tests/harness/README.md).
 --
 -- dmtest.c runs this file with two arguments: `native`, its C helpers
--- (run a program with a timeout, parse XML, evaluate XPath, mkdir -p), and
+-- (run a program with a timeout, parse XML, evaluate XPath, mkdir -p; the
+-- HTTP(S) server of dmserver.c; digests and base64 of dmcrypto.c), and
 -- `opt` = { luadm, src, shared, scenario, tmp, keep }. It runs the scenario
--- file in an environment holding the API below and returns the exit code:
+-- file in an environment holding the API below, and that of server.lua
+-- (the scripted server for `luadm session`), and returns the exit code:
 -- 0 when every check passed, 1 otherwise.
 --
 -- Deliberately nothing here knows the core's SyncML model: server messages
@@ -389,6 +391,29 @@ end
 local Run = {}
 Run.__index = Run
 
+local sanitizer_error
+
+-- The part of luadm's stderr worth showing: from a sanitizer report's
+-- first line (its error and stack), else the last lines.
+local function stderr_excerpt(text, n)
+  local at = sanitizer_error(text)
+  if not at then
+    return tail(text, n)
+  end
+  local start = text:sub(1, at):match(".*\n()") or 1
+  local ls = {}
+  for l in text:sub(start):gmatch("[^\n]*") do
+    if #ls >= n then
+      ls[#ls + 1] = "...(sanitizer report cut)"
+      break
+    end
+    if l ~= "" then
+      ls[#ls + 1] = l
+    end
+  end
+  return table.concat(ls, "\n")
+end
+
 function Run:describe()
   local s = { string.format("$ %s", table.concat(self.argv, " ")) }
   s[#s + 1] = self:status_text()
@@ -398,7 +423,7 @@ function Run:describe()
   end
   if self.stderr ~= "" then
     s[#s + 1] = "--- stderr (last lines) ---"
-    s[#s + 1] = tail(self.stderr, 30)
+    s[#s + 1] = stderr_excerpt(self.stderr, 30)
   end
   return table.concat(s, "\n")
 end
@@ -412,14 +437,16 @@ function Run:status_text()
   return string.format("(exit %d, %.2fs)", self.code or -1, self.elapsed)
 end
 
-local function sanitizer_error(text)
+function sanitizer_error(text)
   return text:find("ERROR: AddressSanitizer", 1, true) or
       text:find("ERROR: LeakSanitizer", 1, true) or
       text:find(": runtime error: ", 1, true)
 end
 
 -- Runs luadm -c <config> args...; checks it neither crashed nor hung.
-local function run_luadm(args)
+-- runner(argv) (optional) runs it instead of native.run, e.g. while a
+-- scripted server answers it (server.lua); it returns what native.run does.
+local function run_luadm(args, runner)
   write_config()
   local argv = {}
   for _, w in ipairs(wrap) do
@@ -431,7 +458,12 @@ local function run_luadm(args)
   for _, a in ipairs(args) do
     argv[#argv + 1] = a
   end
-  local res, err = native.run(argv, TIMEOUT, opt.tmp)
+  local res, err
+  if runner then
+    res, err = runner(argv)
+  else
+    res, err = native.run(argv, TIMEOUT, opt.tmp)
+  end
   if not res then
     error("dmtest: cannot run luadm: " .. err, 0)
   end
@@ -1159,6 +1191,32 @@ end
 -- ok(cond, msg): a check of a boolean.
 function api.ok(cond, msg)
   check(cond and true or false, msg or "condition", true, cond, focus)
+end
+
+---------------------------------------------------------------- the server
+
+-- server.lua adds the scripted HTTP(S) server for `luadm session`; it gets
+-- the internals it builds on.
+do
+  local path = opt.src .. "/tests/harness/server.lua"
+  local chunk, err = loadfile(path, "t")
+  if not chunk then
+    error("dmtest: " .. err, 0)
+  end
+  local more = chunk {
+    native = native, opt = opt, out = out, dirs = dirs,
+    TIMEOUT = TIMEOUT, BODY = BODY, HDR = HDR,
+    check = check, expect = expect, expectation = expectation, bug = bug,
+    show = show, indent = indent, tail = tail, same = same,
+    stderr_excerpt = stderr_excerpt,
+    Reply = Reply, Run = Run, run_luadm = run_luadm,
+    xml_escape = xml_escape, write_file = write_file, read_file = read_file,
+    src_path = src_path, config = api.config, cfg = cfg, tree = tree_cmd,
+    set_focus = function(x) focus = x end,
+  }
+  for k, v in pairs(more) do
+    api[k] = v
+  end
 end
 
 ---------------------------------------------------------------- main

@@ -1,6 +1,6 @@
 -- The harness checks itself: every check below that says FAILS must fail
 -- and every other must pass, so that a harness that passes everything (or
--- nothing) is caught. ctest expects the final line "8 passed, 9 failed".
+-- nothing) is caught. ctest expects the final line "12 passed, 11 failed".
 scenario "dmtest self-test"
 use_csp "tests/data/csp/Store.lua"
 local S = "./Vendor/Test/Store"
@@ -27,3 +27,15 @@ local s2 = session {}
 s2:send_raw("<not-closed>")
 expect(s2:exit_code()):is(1)                    -- passes
 s2:reply(1)                                     -- FAILS: no reply
+
+-- the scripted server (plain HTTP, no auth: the simplest session)
+local srv = server { tls = false, server_id = "selftest" }
+srv:enroll()                                    -- passes
+srv:on_message(function(req)
+  req:alert_data(1201)                          -- passes
+  req:alert_data(1299)                          -- FAILS: no such Alert
+  return srv:finish()
+end)
+local run = srv:run_session { server_id = true }  -- passes: handler used
+run:exit_code():is(0)                           -- passes
+run:connections():is(2)                         -- FAILS: one connection
