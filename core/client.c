@@ -134,9 +134,9 @@ body_excerpt(const char *body, size_t len)
  */
 static int
 post(struct http *h, const struct account *acc, const char *url,
-    const struct http_header *hd, size_t nhd, const char *msg, size_t len,
-    int first, unsigned max_retries, struct http_response *resp,
-    char **err)
+    const char *ctype, const struct http_header *hd, size_t nhd,
+    const char *msg, size_t len, int first, unsigned max_retries,
+    struct http_response *resp, char **err)
 {
 	unsigned long backoff, maxb;
 	unsigned tries = 0;
@@ -144,7 +144,7 @@ post(struct http *h, const struct account *acc, const char *url,
 	backoff = acc_num(acc, "Ext/Microsoft/InitialBackOffTime", 16000);
 	maxb = acc_num(acc, "Ext/Microsoft/MaxBackOffTime", 86400000);
 	for (;;) {
-		if (http_post(h, url, CT_XML, hd, nhd, msg, len, resp,
+		if (http_post(h, url, ctype, hd, nhd, msg, len, resp,
 		    err) == 0)
 			return 0;
 		if (!first || tries >= max_retries)
@@ -275,8 +275,8 @@ client_session(const struct config *cfg, struct tree *t,
 		}
 		trace_message(tr, "client", msg, len, hmac);
 		if (post(h, acc, session_resp_uri(s) != NULL ?
-		    session_resp_uri(s) : url, hd, nhd, msg, len, n == 0,
-		    retries, &resp, err) != 0)
+		    session_resp_uri(s) : url, session_content_type(s), hd,
+		    nhd, msg, len, n == 0, retries, &resp, err) != 0)
 			goto out;
 		free(msg);
 		msg = NULL;
@@ -303,12 +303,6 @@ client_session(const struct config *cfg, struct tree *t,
 			goto out;
 		}
 		trace_message(tr, "server", resp.body, resp.len, resp.hmac);
-		if ((unsigned char)resp.body[0] == 0x02 ||
-		    (unsigned char)resp.body[0] == 0x03) {
-			*err = util_asprintf("%s: the server sent WBXML, which "
-			    "this build does not decode yet", url);
-			goto out;
-		}
 		if (resp.short_body)
 			log_warnx("the server's body is shorter than its "
 			    "Content-Length; using it only if it parses");

@@ -30,7 +30,8 @@ replay_usage(FILE *f)
 	    "Feeds the files, in order, to one DM session as if the server "
 	    "had sent them\n(no transport, no authentication), runs their "
 	    "commands against the CSPs and\nprints each reply on stdout, one "
-	    "message per line. A message that needs no\nreply (nothing but "
+	    "message per line. A message may be XML or\nWBXML (the session "
+	    "then answers in WBXML; the reply is still shown as XML). A message that needs no\nreply (nothing but "
 	    "Status and Final) ends the session. Exits 0 when every\nmessage "
 	    "was processed, 1 when one was refused or the server aborted.\n");
 }
@@ -131,7 +132,8 @@ cmd_replay(const struct config *cfg, int argc, char **argv)
 		free(buf);
 		buf = NULL;
 		if (st == SESSION_CONTINUE || st == SESSION_ABORTING) {
-			fwrite(out, 1, outlen, stdout);
+			/* as XML, also when the session speaks WBXML */
+			fputs(session_xml(s), stdout);
 			putchar('\n');
 			fflush(stdout);
 		}

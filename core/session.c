@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/tree.h>
+
 #include "account.h"
 #include "alertq.h"
 #include "auth.h"
 #include "b64.h"
+#include "codec_wbxml.h"
 #include "dm_status.h"
 #include "engine.h"
 #include "log.h"
@@ -40,6 +43,11 @@ struct session {
 	char			*devid;
 	char			*resp_uri;
 	char			*hmac_out;
+	int			 wbxml;		/* our messages go in WBXML: the
+						   server spoke it, or the
+						   account's DefaultEncoding */
+	char			*xml_out;	/* the last message built, as
+						   XML (for traces and replay) */
 	int			 started;	/* package 1 was built */
 	int			 declare_sizes;	/* put MaxMsgSize/MaxObjSize in
 						   the SyncHdr being built */
@@ -190,6 +198,7 @@ session_free(struct session *s)
 	free(s->devid);
 	free(s->resp_uri);
 	free(s->hmac_out);
+	free(s->xml_out);
 	alertq_batch_free(&s->alerts);
 	free(s);
 }
@@ -204,6 +213,19 @@ const char *
 session_generic_alert(const struct session *s)
 {
 	return s->alerts.header;
+}
+
+const char *
+session_content_type(const struct session *s)
+{
+	return s->wbxml ? "application/vnd.syncml.dm+wbxml" :
+	    "application/vnd.syncml.dm+xml";
+}
+
+const char *
+session_xml(const struct session *s)
+{
+	return s->xml_out;
 }
 
 const char *
@@ -343,6 +365,36 @@ sign(struct session *s, const char *msg, size_t len)
 	s->hmac_out = auth_hmac_header(name, mac);
 	free(mac);
 	return s->hmac_out != NULL ? 0 : -1;
+}
+
+/*
+ * Finishes a built message for sending: keeps its XML (traces, replay),
+ * encodes it as WBXML when the session speaks WBXML, then signs the bytes
+ * that will be sent (HMAC). *out is replaced. 0 or -1.
+ */
+static int
+seal(struct session *s, char **out, size_t *outlen)
+{
+	unsigned char *wb = NULL;
+	char ebuf[WBXML_ERRLEN];
+	size_t wlen;
+
+	free(s->xml_out);
+	s->xml_out = strdup(*out);
+	if (s->xml_out == NULL)
+		return -1;
+	if (s->wbxml) {
+		if (wbxml_encode(*out, *outlen, &wb, &wlen, ebuf,
+		    sizeof(ebuf)) != 0) {
+			log_warnx("cannot encode our message as WBXML: %s",
+			    ebuf);
+			return -1;
+		}
+		free(*out);
+		*out = (char *)wb;
+		*outlen = wlen;
+	}
+	return sign(s, *out, *outlen);
 }
 
 /* Starts our next message: SyncHdr with Cred. NULL with *err. */
@@ -490,7 +542,7 @@ session_start(struct session *s, char **out, size_t *outlen, char **err)
 {
 	struct syncml_writer *w;
 	char *owned = NULL;
-	const char *target;
+	const char *target, *enc;
 	int rc = -1;
 
 	*out = NULL;
@@ -498,6 +550,8 @@ session_start(struct session *s, char **out, size_t *outlen, char **err)
 	if (s->sid == NULL)
 		s->sid = s->acc != NULL ? next_session_id(s) : strdup("1");
 	s->msg_id = 1;
+	enc = acc_str(s, "Ext/Microsoft/DefaultEncoding");
+	s->wbxml = enc != NULL && strstr(enc, "wbxml") != NULL;
 	target = s->opts.server_uri != NULL ? s->opts.server_uri :
 	    acc_str(s, "AppAddr/1/Addr");
 	if (target == NULL) {
@@ -514,7 +568,7 @@ session_start(struct session *s, char **out, size_t *outlen, char **err)
 		goto out;
 	if (emit_pkg1(s, w) != 0 ||
 	    syncml_writer_finish(w, 1, out, outlen) != 0 ||
-	    sign(s, *out, *outlen) != 0) {
+	    seal(s, out, outlen) != 0) {
 		*err = util_asprintf("cannot build package 1: %s",
 		    syncml_writer_error(w));
 		goto out;
@@ -747,7 +801,19 @@ session_handle_http(struct session *s, const void *in, size_t len,
 	*st = SESSION_END;
 	memset(&res, 0, sizeof(res));
 	memset(&chal, 0, sizeof(chal));
-	m = syncml_parse(in, len, NULL, ebuf, sizeof(ebuf));
+	if (wbxml_sniff(in, len)) {
+		/* the server speaks WBXML: so do we from now on */
+		struct _xmlDoc *doc;
+
+		s->wbxml = 1;
+		doc = wbxml_decode(in, len, NULL, ebuf, sizeof(ebuf));
+		m = doc != NULL ? syncml_from_doc(doc, NULL, ebuf,
+		    sizeof(ebuf)) : NULL;
+		xmlFreeDoc(doc);
+	} else {
+		s->wbxml = 0;
+		m = syncml_parse(in, len, NULL, ebuf, sizeof(ebuf));
+	}
 	if (m == NULL) {
 		*err = util_asprintf("the server's message is refused: %s",
 		    ebuf);
@@ -869,7 +935,7 @@ session_handle_http(struct session *s, const void *in, size_t len,
 			al.code = 1223;
 			if (syncml_emit_alert(w, &al) == 0 ||
 			    syncml_writer_finish(w, 1, out, outlen) != 0 ||
-			    sign(s, *out, *outlen) != 0) {
+			    seal(s, out, outlen) != 0) {
 				*err = strdup("cannot build the reply: out of "
 				    "memory");
 				rc = -1;
@@ -900,7 +966,7 @@ session_handle_http(struct session *s, const void *in, size_t len,
 			    outq_len(s->q));
 	}
 	if (syncml_writer_finish(w, final, out, outlen) != 0 ||
-	    sign(s, *out, *outlen) != 0) {
+	    seal(s, out, outlen) != 0) {
 		*err = strdup("cannot build the reply: out of memory");
 		rc = -1;
 		goto out;

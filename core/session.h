@@ -9,7 +9,9 @@
  * sent nothing but Status and Final (the session ends), none after the
  * server's Alert 1223 (aborted), Alert 1222 and no Final while the server's
  * package is not complete, package 1 again (with credentials) after a 401
- * or 407 from the server.
+ * or 407 from the server. It speaks XML or WBXML: the server's message
+ * decides (its first bytes, not its Content-Type), and before any the
+ * account's DefaultEncoding.
  *
  * `luadm replay` drives it from files, with no account (no authentication);
  * the HTTPS client (client.c) drives it from the network.
@@ -94,6 +96,10 @@ const char *session_resp_uri(const struct session *s);
  * ("<Type>..." of the fatal/critical alerts in package 1), or NULL.
  */
 const char *session_generic_alert(const struct session *s);
+/* The Content-Type of the message just built (XML or WBXML). */
+const char *session_content_type(const struct session *s);
+/* The message just built, as XML (what a WBXML message encodes). */
+const char *session_xml(const struct session *s);
 /* The SessionID in use. */
 const char *session_id(const struct session *s);
 

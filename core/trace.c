@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/tree.h>
+
+#include "codec_wbxml.h"
 #include "log.h"
 #include "store.h"
 #include "trace.h"
@@ -153,17 +156,51 @@ trace_redact(const char *msg, size_t len, size_t *outlen)
 	return c.p != NULL ? c.p : strdup("");
 }
 
+/* A WBXML message as XML text, malloc'd (*len); NULL when it does not
+ * decode. */
+static char *
+wbxml_as_xml(const void *msg, size_t len, size_t *outlen)
+{
+	struct _xmlDoc *doc;
+	xmlChar *x = NULL;
+	char ebuf[WBXML_ERRLEN], *r;
+	int n = 0;
+
+	doc = wbxml_decode(msg, len, NULL, ebuf, sizeof(ebuf));
+	if (doc == NULL)
+		return util_asprintf("<!-- WBXML that does not decode: %s "
+		    "-->", ebuf);
+	xmlDocDumpFormatMemory(doc, &x, &n, 1);
+	xmlFreeDoc(doc);
+	if (x == NULL)
+		return NULL;
+	r = util_asprintf("<!-- decoded from WBXML (%zu bytes) -->\n%s", len,
+	    (char *)x);
+	xmlFree(x);
+	if (r != NULL)
+		*outlen = strlen(r);
+	return r;
+}
+
 void
 trace_message(struct trace *t, const char *who, const void *msg, size_t len,
     const char *hmac)
 {
-	char *path, *red, *err = NULL;
-	size_t rlen;
+	char *path, *red = NULL, *err = NULL, *xml = NULL;
+	size_t rlen, xlen = 0;
 	struct buf b = { 0 };
 
 	if (t == NULL)
 		return;
 	t->n++;
+	if (wbxml_sniff(msg, len)) {
+		xml = wbxml_as_xml(msg, len, &xlen);
+		if (xml == NULL)
+			return;
+		xlen = strlen(xml);
+		msg = xml;
+		len = xlen;
+	}
 	red = trace_redact(msg, len, &rlen);
 	path = util_asprintf("%s/%03u-%s.xml", t->dir, t->n, who);
 	if (red == NULL || path == NULL)
@@ -180,5 +217,6 @@ trace_message(struct trace *t, const char *who, const void *msg, size_t len,
 out:
 	buf_free(&b);
 	free(red);
+	free(xml);
 	free(path);
 }

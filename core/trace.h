@@ -3,7 +3,7 @@
  * (NNN-client.xml, NNN-server.xml) the way a SyncML viewer shows them, with
  * secrets and nonces redacted: the Data of Cred, NextNonce, the value of
  * any Item addressing an AAuthSecret or AAuthData node, and the mac of an
- * x-syncml-hmac header.
+ * x-syncml-hmac header. A WBXML message is written decoded, as XML.
  */
 #ifndef LUADM_TRACE_H
 #define LUADM_TRACE_H
