@@ -33,7 +33,8 @@ tree_usage(FILE *f)
 	    "       luadm [-c FILE] [-v] tree replace URI [VALUE] "
 	    "[--format F] [--type T] [--file PATH]\n"
 	    "       luadm [-c FILE] [-v] tree delete URI\n"
-	    "       luadm [-c FILE] [-v] tree exec URI [DATA]\n"
+	    "       luadm [-c FILE] [-v] tree exec URI [DATA] "
+	    "[--correlator C]\n"
 	    "\n"
 	    "get prints a leaf's value, or an interior node's children as a "
 	    "server sees\nthem (URI-escaped, joined by '/'); list prints one "
@@ -157,6 +158,7 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "type", required_argument, NULL, 't' },
 		{ "file", required_argument, NULL, 'F' },
+		{ "correlator", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -165,7 +167,7 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 	struct csp_info info;
 	struct dm_uri u = { 0 };
 	struct tree *t = NULL;
-	const char *verb, *why = NULL, *file = NULL;
+	const char *verb, *why = NULL, *file = NULL, *correlator = NULL;
 	char *msg = NULL, *err = NULL, *fbuf = NULL;
 	int ch, st, rc = 1;
 	size_t flen;
@@ -186,6 +188,9 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 			break;
 		case 'F':
 			file = optarg;
+			break;
+		case 'C':
+			correlator = optarg;
 			break;
 		case 'h':
 			tree_usage(stdout);
@@ -276,8 +281,8 @@ cmd_tree(const struct config *cfg, int argc, char **argv)
 		} else if (strcmp(verb, "delete") == 0)
 			st = tree_delete(t, &who, &u, &msg);
 		else
-			st = tree_exec(t, &who, &u, in.data, in.len, NULL,
-			    &msg);
+			st = tree_exec(t, &who, &u, in.data, in.len,
+			    correlator, &msg);
 		if (!DM_STATUS_OK(st)) {
 			rc = fail(argv[1], st, msg);
 			goto out;

@@ -18,6 +18,7 @@
 #include "csp.h"
 #include "dm_status.h"
 #include "log.h"
+#include "lua_ctx.h"
 #include "lua_dm.h"
 #include "lua_host.h"
 #include "store.h"
@@ -165,6 +166,7 @@ push_ctx(lua_State *L, const struct call *k)
 	}
 	lua_dm_push_logfn(L);
 	lua_setfield(L, -2, "log");
+	lua_ctx_methods(L);
 }
 
 /*

@@ -826,6 +826,12 @@ static const luaL_Reg dm_funcs[] = {
 	{ NULL, NULL }
 };
 
+const struct config *
+lua_dm_config(lua_State *L)
+{
+	return cfg_of(L);
+}
+
 void
 lua_dm_rebind(lua_State *L, const struct config *cfg)
 {

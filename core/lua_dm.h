@@ -26,6 +26,9 @@ void	lua_dm_open(lua_State *L, const struct config *cfg,
  */
 void	lua_dm_push_blob(lua_State *L, const char *path);
 
+/* The configuration the dm API of L uses. */
+const struct config *lua_dm_config(lua_State *L);
+
 /* Points the dm API of L at another configuration (after a reload). */
 void	lua_dm_rebind(lua_State *L, const struct config *cfg);
 
