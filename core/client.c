@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "alertq.h"
 #include "auth.h"
 #include "b64.h"
 #include "config.h"
@@ -111,6 +112,45 @@ lock_account(const struct config *cfg, const struct account *acc,
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * After a session: when the account is being unenrolled and the server
+ * has taken the unenrollment alert (it is no longer queued), the account
+ * goes, with its alert queue.
+ */
+static void
+finish_unenroll(const struct config *cfg, struct account *acc)
+{
+	struct alertq_alert *v = NULL;
+	const char *want;
+	char *err = NULL;
+	size_t n = 0, i;
+
+	if (account_reload(acc, NULL) < 0)
+		return;
+	want = account_get(acc, "Ext/luadm/UnenrollAlert", NULL);
+	if (want == NULL)
+		return;
+	if (alertq_list(cfg->state_dir, acc->id, &v, &n, &err) != 0) {
+		log_warnx("unenroll: %s", err != NULL ? err : "?");
+		free(err);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].id, want) == 0)
+			break;
+	alertq_free(v, n);
+	if (i < n)
+		return;		/* not taken yet */
+	if (account_remove(cfg->state_dir, acc->id, &err) != 0 ||
+	    alertq_purge(cfg->state_dir, acc->id, &err) != 0) {
+		log_warnx("unenroll: %s", err != NULL ? err : "?");
+		free(err);
+		return;
+	}
+	log_info("unenrolled: the server took the alert; account %s removed",
+	    acc->id);
 }
 
 /* First 160 printable bytes of a body, for error messages. */
@@ -333,6 +373,8 @@ nomem:
 	free(*err);
 	*err = strdup("out of memory");
 out:
+	if (rc == 0)
+		finish_unenroll(cfg, acc);
 	if (h != NULL)
 		log_debug("TLS connections this session: %ld",
 		    http_connections(h));
@@ -352,4 +394,37 @@ out:
 	free(entdmid);
 	close(lockfd);
 	return rc;
+}
+
+int
+client_pick_account(const struct config *cfg, const char *server_id,
+    struct account **acc, char **err)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int r;
+
+	*acc = NULL;
+	*err = NULL;
+	if (server_id != NULL) {
+		r = account_find(cfg->state_dir, server_id, acc, err);
+		if (r == 1)
+			*err = util_asprintf("no such account: server %s (luadm "
+			    "bootstrap enrols one)", server_id);
+		return r == 0 ? 0 : -1;
+	}
+	if (account_list(cfg->state_dir, &ids, &n, err) != 0)
+		return -1;
+	if (n != 1) {
+		*err = strdup(n == 0 ? "no account is enrolled (luadm "
+		    "bootstrap FILE.xml enrols one)" : "several accounts are "
+		    "enrolled: name the SERVERID");
+		account_list_free(ids, n);
+		return -1;
+	}
+	r = account_load(cfg->state_dir, ids[0], acc, err);
+	account_list_free(ids, n);
+	if (r == 1)
+		*err = strdup("the account vanished");
+	return r == 0 ? 0 : -1;
 }

@@ -34,4 +34,11 @@ struct client_opts {
 int	client_session(const struct config *cfg, struct tree *t,
 	    struct account *acc, const struct client_opts *o, char **err);
 
+/*
+ * The account a command means: the one of server_id, or (NULL) the only
+ * one enrolled. 0, or -1 with *err (malloc'd, one line).
+ */
+int	client_pick_account(const struct config *cfg, const char *server_id,
+	    struct account **acc, char **err);
+
 #endif

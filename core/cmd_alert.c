@@ -64,45 +64,18 @@ alert_usage(FILE *f)
 	    ALERTQ_MAX_DATA);
 }
 
-/* Picks the account: by ServerID, or the only one. 0 or 1 (message). */
+/* Picks the account (client_pick_account); 0, or 1 with a message. */
 static int
 alert_pick_account(const struct config *cfg, const char *server_id,
     struct account **acc)
 {
-	char **ids = NULL, *err = NULL;
-	size_t n = 0;
-	int r;
+	char *err = NULL;
 
-	if (server_id != NULL) {
-		r = account_find(cfg->state_dir, server_id, acc, &err);
-		if (r == 0)
-			return 0;
-		fprintf(stderr, "luadm: %s\n", r == 1 ? "no such account "
-		    "(luadm bootstrap enrols one)" : err);
-		free(err);
-		return 1;
-	}
-	if (account_list(cfg->state_dir, &ids, &n, &err) != 0) {
-		fprintf(stderr, "luadm: %s\n", err);
-		free(err);
-		return 1;
-	}
-	if (n != 1) {
-		fprintf(stderr, "luadm: %s\n", n == 0 ? "no account is "
-		    "enrolled (luadm bootstrap FILE.xml enrols one)" :
-		    "several accounts are enrolled: name the SERVERID");
-		account_list_free(ids, n);
-		return 1;
-	}
-	r = account_load(cfg->state_dir, ids[0], acc, &err);
-	account_list_free(ids, n);
-	if (r != 0) {
-		fprintf(stderr, "luadm: %s\n", r == 1 ? "the account vanished" :
-		    err);
-		free(err);
-		return 1;
-	}
-	return 0;
+	if (client_pick_account(cfg, server_id, acc, &err) == 0)
+		return 0;
+	fprintf(stderr, "luadm: %s\n", err != NULL ? err : "out of memory");
+	free(err);
+	return 1;
 }
 
 /*

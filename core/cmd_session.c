@@ -26,47 +26,6 @@ session_usage(FILE *f)
 	    "secrets redacted. Exits 0 only when the session\ncompleted.\n");
 }
 
-/* Picks the account: by ServerID, or the only one. 0 or 1 (message). */
-static int
-pick_account(const struct config *cfg, const char *server_id,
-    struct account **acc)
-{
-	char **ids = NULL, *err = NULL;
-	size_t n = 0;
-	int r;
-
-	if (server_id != NULL) {
-		r = account_find(cfg->state_dir, server_id, acc, &err);
-		if (r == 0)
-			return 0;
-		fprintf(stderr, "luadm: %s\n", r == 1 ? "no such account "
-		    "(luadm bootstrap enrols one)" : err);
-		free(err);
-		return 1;
-	}
-	if (account_list(cfg->state_dir, &ids, &n, &err) != 0) {
-		fprintf(stderr, "luadm: %s\n", err);
-		free(err);
-		return 1;
-	}
-	if (n != 1) {
-		fprintf(stderr, "luadm: %s\n", n == 0 ? "no account is "
-		    "enrolled (luadm bootstrap FILE.xml enrols one)" :
-		    "several accounts are enrolled: name the SERVERID");
-		account_list_free(ids, n);
-		return 1;
-	}
-	r = account_load(cfg->state_dir, ids[0], acc, &err);
-	account_list_free(ids, n);
-	if (r != 0) {
-		fprintf(stderr, "luadm: %s\n", r == 1 ? "the account vanished" :
-		    err);
-		free(err);
-		return 1;
-	}
-	return 0;
-}
-
 int
 cmd_session(const struct config *cfg, int argc, char **argv)
 {
@@ -102,8 +61,13 @@ cmd_session(const struct config *cfg, int argc, char **argv)
 		session_usage(stderr);
 		return 2;
 	}
-	if (pick_account(cfg, argc == 1 ? argv[0] : NULL, &acc) != 0)
+	if (client_pick_account(cfg, argc == 1 ? argv[0] : NULL, &acc,
+	    &err) != 0) {
+		fprintf(stderr, "luadm: %s\n", err != NULL ? err :
+		    "out of memory");
+		free(err);
 		return 1;
+	}
 	t = tree_new(cfg, &err);
 	if (t == NULL) {
 		fprintf(stderr, "luadm: %s\n", err);

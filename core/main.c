@@ -44,6 +44,9 @@ usage(FILE *f)
 	    "        queue a generic alert (1226) for the next session; "
 	    "also --list,\n"
 	    "        --remove ID (luadm alert --help)\n"
+	    "  unenroll [SERVERID]\n"
+	    "        leave a server: the unenrollment alert, then the account "
+	    "goes\n"
 	    "  notify [--check] [--trace DIR] FILE|-\n"
 	    "        answer a server's package #0 trigger (luadm notify "
 	    "--help)\n"
@@ -134,6 +137,8 @@ main(int argc, char **argv)
 		rc = cmd_trigger(cfg, argc, argv);
 	else if (strcmp(argv[0], "notify") == 0)
 		rc = cmd_notify(cfg, argc, argv);
+	else if (strcmp(argv[0], "unenroll") == 0)
+		rc = cmd_unenroll(cfg, argc, argv);
 	else {
 		fprintf(stderr, "luadm: unknown command '%s'\n", argv[0]);
 		usage(stderr);
