@@ -21,8 +21,6 @@ local esc = H.xml_escape
 local Reply = H.Reply
 
 local CT_XML = "application/vnd.syncml.dm+xml"
-local CT_WBXML = "application/vnd.syncml.dm+wbxml"
-local WB = H.wbxml
 local NS = 'xmlns="SYNCML:SYNCML1.2"'
 local MI = ' xmlns="syncml:metinf"'
 local SESSION_TIMEOUT = H.TIMEOUT
@@ -291,10 +289,6 @@ function ClientMsg:describe()
   for _, h in ipairs(self.headers or {}) do
     s[#s + 1] = h[1] .. ": " .. h[2]
   end
-  if self.wbxml then
-    s[#s + 1] = string.format("(a WBXML body of %d bytes, shown as " ..
-        "wbxml2xml decoded it)", #self.body)
-  end
   if self.doc then
     s[#s + 1] = (self.doc:pretty():gsub("^<%?xml[^\n]*\n", "")
         :gsub("\n$", ""))
@@ -461,7 +455,7 @@ end
 
 -- req:summary(): one line per command.
 function ClientMsg:summary(pfx)
-  return summarize(self.xml, pfx)
+  return summarize(self.body, pfx)
 end
 
 ---------------------------------------------------------------- runs
@@ -490,10 +484,7 @@ local function response_summary(resp, pfx)
     if (resp.status or 200) ~= 200 then
       s[#s + 1] = pfx .. "HTTP " .. resp.status
     end
-    if resp.wbxml then
-      s[#s + 1] = string.format("%s(WBXML, %d bytes)", pfx, resp.wbxml)
-    end
-    s[#s + 1] = summarize(resp.xml or resp.body, pfx)
+    s[#s + 1] = summarize(resp.body, pfx)
   elseif (resp.body or "") == "" then
     s[#s + 1] = string.format("%sHTTP %d, empty body", pfx,
         resp.status or 200)
@@ -510,9 +501,9 @@ function SRun:transcript()
   for _, e in ipairs(self.exchange) do
     if e.who == "client" then
       local m = e.msg
-      s[#s + 1] = string.format("client -> server  POST %s%s (connection " ..
-          "%s)%s", tostring(m.path), m.query and ("?" .. m.query) or "",
-          tostring(m.conn), m.wbxml and ", WBXML" or "")
+      s[#s + 1] = string.format("client -> server  POST %s%s (connection %s)",
+          tostring(m.path), m.query and ("?" .. m.query) or "",
+          tostring(m.conn))
       s[#s + 1] = m:summary("    ")
     else
       s[#s + 1] = "server -> client"
@@ -1020,23 +1011,20 @@ function Server:send(body, o)
     bug("srv:send: the message is not well-formed XML (%s):\n%s", err, text)
   end
   local headers = { { "Content-Type", o.content_type or CT_XML } }
-  for _, h in ipairs(o.headers or {}) do
-    headers[#headers + 1] = h
-  end
-  -- the x-syncml-hmac header signs the bytes sent: it is made when the
-  -- response goes out (Server:wire), after a WBXML encoding
   local hm = o.hmac
   if hm == nil then
     hm = hmac_mode
   end
-  local sign
   if hm then
-    sign = { name = sa.name, secret = sa.secret, nonce = self.server_nonce,
-        wrong = hm == "wrong" }
+    local signed = hm == "wrong" and (text .. " ") or text
+    headers[#headers + 1] = { "x-syncml-hmac", auth.hmac_header(sa.name,
+        auth.hmac(sa.name, sa.secret, self.server_nonce, signed)) }
+  end
+  for _, h in ipairs(o.headers or {}) do
+    headers[#headers + 1] = h
   end
   return { kind = "syncml", status = o.http_status or 200,
-      headers = headers, body = text, delay = o.delay, close = o.close,
-      sign = sign, content_type_set = o.content_type ~= nil }
+      headers = headers, body = text, delay = o.delay, close = o.close }
 end
 
 -- srv:finish([opts]): Status (and Final) only: the session ends.
@@ -1093,14 +1081,15 @@ end
 -- srv:short(response [, missing]): announces missing (64) bytes more
 -- than the body has, sends the body and closes the connection.
 function Server:short(resp, missing)
-  resp.missing = missing or 64		-- applied by Server:wire
+  resp.content_length = #(resp.body or "") + (missing or 64)
   return resp
 end
 
 -- srv:truncate(response, keep): sends only the first keep bytes of the
 -- body while announcing all of it, then closes the connection.
 function Server:truncate(resp, keep)
-  resp.keep = keep			-- applied by Server:wire
+  resp.content_length = #resp.body
+  resp.body = resp.body:sub(1, keep)
   return resp
 end
 
