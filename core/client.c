@@ -240,7 +240,8 @@ client_session(const struct config *cfg, struct tree *t,
 		close(lockfd);
 		return -1;
 	}
-	url = post_url(addr, acc_str(acc, "Ext/luadm/Query"));
+	url = post_url(addr, acc_str(acc, "Ext/luadm/Query") != NULL ?
+	    acc_str(acc, "Ext/luadm/Query") : cfg->session.query);
 	cv = make_cv();
 	ua = cfg->session.user_agent != NULL ? strdup(cfg->session.user_agent) :
 	    util_asprintf("luadm/%s", LUADM_VERSION);

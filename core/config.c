@@ -102,6 +102,7 @@ config_free(struct config *cfg)
 	free(cfg->acl_default);
 	free(cfg->server_id);
 	free(cfg->session.user_agent);
+	free(cfg->session.query);
 	free(cfg->session.login_status);
 	free(cfg->run.socket);
 	free(cfg->run.udp);
@@ -432,7 +433,8 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 		ss->login_status = s;
 		s = NULL;
 	}
-	if (get_string(L, cfg, "user_agent", &ss->user_agent, 0, err))
+	if (get_string(L, cfg, "user_agent", &ss->user_agent, 0, err) ||
+	    get_string(L, cfg, "query", &ss->query, 0, err))
 		goto err;
 	v = ss->connect_timeout_ms;
 	if (get_number(L, cfg, "session", "connect_timeout_ms", 3600000, &v,

@@ -27,6 +27,10 @@ struct config_session {
 						   MaxMsgSize/MaxObjSize */
 	int		 ui_alerts;	/* enum engine_ui_policy */
 	char		*user_agent;	/* NULL = "luadm/<version>" */
+	char		*query;		/* query string added to the POST URL
+					   when the account has none
+					   (Ext/luadm/Query), e.g. Windows'
+					   "mode=Maintenance&Platform=WoA" */
 	unsigned	 connect_timeout_ms;
 	unsigned	 timeout_ms;	/* one HTTP request */
 	size_t		 max_message;	/* largest server message accepted
