@@ -28,7 +28,7 @@
 
 static const char *const csp_verbs[] = {
 	"stat", "get", "add", "replace", "delete", "exec", "begin", "commit",
-	"rollback", "flush", NULL
+	"rollback", "flush", "ddf", NULL
 };
 
 struct csp {
@@ -47,6 +47,7 @@ enum call_kind {
 	CALL_STAT,
 	CALL_GET,
 	CALL_MUTATE,	/* add, replace, delete, exec, tx hooks, flush */
+	CALL_TEXT,	/* a string result (ddf) */
 };
 
 /* One call, described for the trampoline. */
@@ -411,6 +412,8 @@ csp_trampoline(lua_State *L)
 		    strcmp(k->verb, "begin") == 0 ||
 		    strcmp(k->verb, "commit") == 0)
 			k->status = DM_OK;
+		else if (k->kind == CALL_TEXT)
+			k->status = DM_OPTIONAL_FEATURE;
 		else
 			k->msg = xstrdup_l(L, "the CSP does not implement ",
 			    27);
@@ -449,6 +452,15 @@ csp_trampoline(lua_State *L)
 		break;
 	case CALL_MUTATE:
 		convert_mutate(L, k, base);
+		break;
+	case CALL_TEXT:
+		if (lua_type(L, base) == LUA_TSTRING) {
+			k->vout->data = xstrdup_l(L, lua_tostring(L, base),
+			    lua_rawlen(L, base));
+			k->vout->len = lua_rawlen(L, base);
+			k->status = DM_OK;
+		} else
+			status_results(L, k, base, DM_NOT_FOUND);
 		break;
 	}
 	return 0;
@@ -896,6 +908,27 @@ int
 csp_rollback(struct csp *c, const struct csp_ctx *ctx, char **msg)
 {
 	return csp_hook(c, "rollback", ctx, msg);
+}
+
+int
+csp_ddf(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+    const char *path, char **xml, char **msg)
+{
+	struct csp_value v;
+	struct call k;
+	int st;
+
+	*xml = NULL;
+	memset(&v, 0, sizeof(v));
+	call_init(&k, c, CALL_TEXT, "ddf", "Get", ctx, mount, path);
+	k.vout = &v;
+	st = csp_run(&k, msg);
+	if (st == DM_OK) {
+		*xml = v.data;
+		v.data = NULL;
+	}
+	csp_value_free(&v);
+	return st;
 }
 
 int

@@ -23,6 +23,8 @@
  *     flush    = function(ctx)       (optional: persist buffered state; the
  *                                     core calls it after every message and
  *                                     at the end of a `luadm tree` command)
+ *     ddf      = function(ctx, path) -> the DDF <Node> XML (optional,
+ *                                     `luadm ddf`; the SDK provides it)
  *   }
  *
  * path is relative to the mount, segments decoded (UTF-8) and joined by "/";
@@ -152,6 +154,15 @@ int	csp_has_tx(const struct csp *c);
 int	csp_begin(struct csp *c, const struct csp_ctx *ctx, char **msg);
 int	csp_commit(struct csp *c, const struct csp_ctx *ctx, char **msg);
 int	csp_rollback(struct csp *c, const struct csp_ctx *ctx, char **msg);
+/*
+ * The contract's optional ddf(ctx, path) field: the OMA DM DDF <Node>
+ * element (XML text) of the node at path and its subtree. 200 with *xml
+ * malloc'd, 406 when the script has no ddf field, another status (and
+ * *msg) when it fails.
+ */
+int	csp_ddf(struct csp *c, const struct csp_ctx *ctx, size_t mount,
+	    const char *path, char **xml, char **msg);
+
 /* Calls flush when defined; returns a status. */
 int	csp_flush(struct csp *c, char **msg);
 
