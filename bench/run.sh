@@ -19,6 +19,7 @@
 set -u
 
 BENCHMARKS="engine wbxml"
+BENCHMARKS="$BENCHMARKS session lo"
 
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,6 +82,42 @@ bench_wbxml() {
 	build_target wbxml bench_wbxml || return 0
 	run wbxml "$BUILD/bench/bench_wbxml" -n "${BENCH_WBXML_N:-10000}" \
 	    -r "$REPS"
+}
+
+# A whole DM session over loopback HTTPS (bench/bench_session.lua, run by
+# the scenario harness dmtest): `luadm session`, package 1 then 50
+# commands in 5 server messages, its wall time and TLS handshakes; then
+# curl POSTing the same bodies to the same server on one connection.
+bench_session() {
+	build_target session luadm || return 0
+	build_target session dmtest || return 0
+	run session session_rows
+}
+
+# session_rows: runs the session scenario; prints its rows, or dmtest's
+# report on stderr when a check failed.
+session_rows() {
+	: >"$TMP/session-rows"
+	if BENCH_ROWS="$TMP/session-rows" BENCH_REPS="$REPS" TMPDIR="$TMP" \
+	    "$BUILD/tests/harness/dmtest" --luadm "$BUILD/luadm" \
+	    --src "$SRC" --shared "$SRC/../shared" \
+	    "$SRC/bench/bench_session.lua" >"$TMP/session.log" 2>&1; then
+		cat "$TMP/session-rows"
+	else
+		tail -n 80 "$TMP/session.log" >&2
+		echo "bench_session: WRONG: a check of the scenario failed" >&2
+		return 1
+	fi
+}
+
+# Large objects through `luadm replay` (bench/bench_lo.c): a
+# BENCH_LO_MIB (100) MiB object in 1 MiB chunks from the server, and a Get
+# of one that size with a 1 MiB MaxMsgSize (run BENCH_LO_OUT_REPS times,
+# 1: it takes seconds); throughput and peak RSS of the luadm process.
+bench_lo() {
+	build_target lo bench_lo || return 0
+	run lo "$BUILD/bench/bench_lo" -l "$BUILD/luadm" -s "$SRC" -t "$TMP" \
+	    -m "${BENCH_LO_MIB:-100}" -r "$REPS" -R "${BENCH_LO_OUT_REPS:-1}"
 }
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then

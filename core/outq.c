@@ -361,6 +361,30 @@ emit(struct syncml_writer *w, const struct oq_cmd *c, size_t from, size_t to,
 	return id;
 }
 
+/*
+ * A lower bound of the bytes items [from, to) of c take in a message: their
+ * data and URIs unescaped (escaping only adds). Lets the drain skip trying
+ * a command that cannot fit, which for a large object would mean writing
+ * it whole just to throw it away.
+ */
+static size_t
+raw_size(const struct oq_cmd *c, size_t from, size_t to)
+{
+	size_t i, t = 0;
+
+	for (i = from; i < to; i++) {
+		const struct oq_item *it = &c->items[i];
+
+		if (it->data != NULL)
+			t += it->data_len - it->sent;
+		if (it->source_uri != NULL)
+			t += strlen(it->source_uri);
+		if (it->target_uri != NULL)
+			t += strlen(it->target_uri);
+	}
+	return t;
+}
+
 /* Removes the head command. */
 static void
 pop(struct outq *q)
@@ -382,12 +406,21 @@ drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
 	struct oq_cmd *c = &q->v[q->head];
 	struct syncml_writer_mark m;
 	struct oq_item *it;
-	size_t to, lo, hi, mid, best, before;
+	size_t to, mid, best, before, left, used, over;
+	int tries;
 
 	/* as many whole items as fit */
 	for (to = c->nitems; to > c->first; to--) {
 		if (c->items[to - 1].sent > 0)
 			continue;	/* a started chunk goes alone */
+		if (raw_size(c, c->first, to) + base > limit) {
+			/* cannot fit: not worth writing to find out */
+			if (!q->chunk && to == c->first + 1)
+				return 2;
+			if (!empty && to == c->first + 1)
+				return 0;
+			continue;
+		}
 		syncml_writer_save(w, &m);
 		before = syncml_writer_size(w);
 		if (emit(w, c, c->first, to, (size_t)-1) == 0)
@@ -413,20 +446,35 @@ drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
 	if (it->data == NULL)
 		return empty ? (emit(w, c, c->first, c->first + 1,
 		    (size_t)-1) != 0 ? (c->first++, 1) : -1) : 0;
-	lo = 1;
-	hi = it->data_len - it->sent;
+	/*
+	 * The largest chunk that fits: start from the room left and shrink by
+	 * what escaping added, so a message costs one or two trial writes of
+	 * at most one message's worth of data (never the whole object).
+	 */
+	left = it->data_len - it->sent;
+	used = syncml_writer_size(w);
+	mid = used < limit ? limit - used : 1;
+	if (mid > left)
+		mid = left;
 	best = 0;
-	while (lo <= hi) {	/* the largest chunk that fits */
-		mid = lo + (hi - lo) / 2;
+	for (tries = 0; tries < 16 && mid > 0; tries++) {
+		/* never cut a UTF-8 character in two */
+		while (mid > 0 && mid < left &&
+		    ((unsigned char)it->data[it->sent + mid] & 0xc0) == 0x80)
+			mid--;
+		if (mid == 0)
+			break;
 		syncml_writer_save(w, &m);
 		if (emit(w, c, c->first, c->first + 1, mid) == 0)
 			return -1;
-		if (syncml_writer_size(w) <= limit) {
-			best = mid;
-			lo = mid + 1;
-		} else
-			hi = mid - 1;
+		over = syncml_writer_size(w) > limit ?
+		    syncml_writer_size(w) - limit : 0;
 		syncml_writer_restore(w, &m);
+		if (over == 0) {
+			best = mid;
+			break;
+		}
+		mid = mid > over ? mid - over : 0;
 	}
 	if (best == 0) {
 		if (!empty)
@@ -476,15 +524,18 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 				break;	/* a chunk fills a message */
 			continue;
 		}
-		syncml_writer_save(w, &m);
-		if (emit(w, c, c->first, c->nitems, (size_t)-1) == 0)
-			return -1;
-		if (syncml_writer_size(w) <= limit) {
-			pop(q);
-			empty = 0;
-			continue;
+		if (c->kind != OQ_RESULTS ||
+		    raw_size(c, c->first, c->nitems) + base <= limit) {
+			syncml_writer_save(w, &m);
+			if (emit(w, c, c->first, c->nitems, (size_t)-1) == 0)
+				return -1;
+			if (syncml_writer_size(w) <= limit) {
+				pop(q);
+				empty = 0;
+				continue;
+			}
+			syncml_writer_restore(w, &m);
 		}
-		syncml_writer_restore(w, &m);
 		if (c->kind != OQ_RESULTS) {
 			if (!empty)
 				break;

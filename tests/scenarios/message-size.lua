@@ -87,3 +87,27 @@ expect(#seen, "every Replace got its Status"):is(40)
 for i = 1, #seen do
   if seen[i] ~= 100 + i then fail("Status order: " .. tostring(seen[i])) break end
 end
+
+scenario "chunks never cut a UTF-8 character"
+local utf = string.rep("é€😀", 400)	-- 2, 3 and 4-byte characters
+local s3 = session { server_id = "srv", devid = "DEV" }
+s3:send(Add(2, "./Vendor/Test/Store/utf", utf))
+s3:reply():status(2):is(200)
+s3:finish()
+local s4 = session { server_id = "srv", devid = "DEV" }
+s4:send(Get(3, "./Vendor/Test/Store/utf"), { hdr = hdr_meta(MAX) })
+for i = 1, 8 do
+  s4:send(next_please(i + 1), { final = false })
+end
+local parts, done = {}, false
+for i = 1, 9 do
+  local r = s4:reply(i)
+  ok(#r.xml <= MAX, "reply " .. i .. " over MaxMsgSize")
+  for _, d in ipairs(r:xpath("//s:Results/s:Item/s:Data")) do
+    parts[#parts + 1] = d
+  end
+  if r:final() then done = true break end
+end
+ok(done, "the package ended")
+ok(#parts >= 2, "the value went in chunks (" .. #parts .. ")")
+expect(table.concat(parts), "the chunks make up the value"):is(utf)
