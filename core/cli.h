@@ -17,6 +17,7 @@ int	cmd_alert(const struct config *cfg, int argc, char **argv);
 int	cmd_run(const struct config *cfg, int argc, char **argv);
 int	cmd_trigger(const struct config *cfg, int argc, char **argv);
 int	cmd_notify(const struct config *cfg, int argc, char **argv);
+int	cmd_ddf(const struct config *cfg, int argc, char **argv);
 int	cmd_unenroll(const struct config *cfg, int argc, char **argv);
 
 #endif

@@ -50,6 +50,9 @@ usage(FILE *f)
 	    "  notify [--check] [--trace DIR] FILE|-\n"
 	    "        answer a server's package #0 trigger (luadm notify "
 	    "--help)\n"
+	    "  ddf [URI]\n"
+	    "        print the OMA DM DDF 1.2 description of the CSPs' "
+	    "nodes\n"
 	    "  run [--interval SECS]\n"
 	    "        the foreground client: scheduled and triggered sessions "
 	    "(luadm run --help)\n"
@@ -137,6 +140,8 @@ main(int argc, char **argv)
 		rc = cmd_trigger(cfg, argc, argv);
 	else if (strcmp(argv[0], "notify") == 0)
 		rc = cmd_notify(cfg, argc, argv);
+	else if (strcmp(argv[0], "ddf") == 0)
+		rc = cmd_ddf(cfg, argc, argv);
 	else if (strcmp(argv[0], "unenroll") == 0)
 		rc = cmd_unenroll(cfg, argc, argv);
 	else {

@@ -33,6 +33,34 @@ local function limit(key)
   return { format = "int", get = function() return dm.limits[key] end }
 end
 
+-- MiB of memory, from MemTotal of /proc/meminfo (kB).
+local function total_ram()
+  local kb = (dm.read_file("/proc/meminfo", 65536) or "")
+      :match("MemTotal:%s*(%d+)")
+  if not kb then
+    return nil, 500, "/proc/meminfo has no MemTotal"
+  end
+  return tonumber(kb) // 1024
+end
+
+-- MiB of the file system holding /, from `df -Pk /` (1024-byte blocks).
+local function total_storage()
+  local r, err = dm.run { "df", "-Pk", dm.path("/") }
+  if not r or r.code ~= 0 then
+    return nil, 500, "df: " .. (r and sys.trim(r.stderr) or err)
+  end
+  local blocks = r.stdout:match("\n%S+%s+(%d+)")
+  if not blocks then
+    return nil, 500, "df: unexpected output"
+  end
+  return tonumber(blocks) // 1024
+end
+
+-- The static host name, else the running one.
+local function hostname()
+  return sys.read("/etc/hostname") or dm.uname().nodename
+end
+
 -- ISO 8601 local time with the UTC offset, as Windows reports it.
 local function localtime()
   local offset = os.date("%z"):gsub("^([-+]%d%d)(%d%d)$", "%1:%2")
@@ -98,12 +126,26 @@ return csp.define {
           return sys.os_release().NAME or dm.uname().sysname
         end,
       },
-      DeviceName = {
-        get = function()
-          return sys.read("/etc/hostname") or dm.uname().nodename
-        end,
+      DeviceName = { get = hostname },
+      DNSComputerName = {
+        description = "The host name (read only here)",
+        get = hostname,
       },
       LocalTime = { get = localtime },
+      TotalRAM = {
+        format = "int",
+        description = "Memory in MB",
+        get = total_ram,
+      },
+      TotalStorage = {
+        format = "int",
+        description = "Size in MB of the file system holding /",
+        get = total_storage,
+      },
+      SMBIOSSerialNumber = {
+        description = "The serial number from SMBIOS",
+        get = fact("SMBIOSSerialNumber", "/sys/class/dmi/id/product_serial"),
+      },
     },
   },
 }

@@ -21,6 +21,7 @@
 --
 -- Errors reach the core as error({ status = ..., message = ... }).
 
+local ddf = require "dm.ddf"
 local spec = require "dm.spec"
 local store = require "dm.store"
 local value = require "dm.value"
@@ -404,6 +405,17 @@ function csp.define(decl)
     raw[verb] = function(ctx, ...)
       return self[verb](self, ctx or {}, ...)
     end
+  end
+
+  -- `luadm ddf`: the DDF 1.2 <Node> of the node at path, from the
+  -- declaration (dm.ddf)
+  raw.ddf = function(ctx, path)
+    local xml, why = ddf.node(self.root, ctx and ctx.mount or mounts[1],
+        path)
+    if not xml then
+      return nil, 404, why
+    end
+    return xml
   end
 
   -- Atomic: the store's snapshot, the spec's own hooks, or both.

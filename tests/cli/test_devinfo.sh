@@ -28,6 +28,18 @@ printf 'ThinkPad X1 Carbon Gen 9\n' > "$dmi/product_version"
 printf 'N32ET75W (1.51 )\n' > "$dmi/bios_version"
 printf '10\n' > "$dmi/chassis_type"
 printf 'ws-42\n' > "$root/etc/hostname"
+printf 'PF2ABCDE\n' > "$dmi/product_serial"
+mkdir -p "$root/proc" "$tmp/bin"
+printf 'MemTotal:       16318060 kB\nMemFree:         1234567 kB\n' \
+    > "$root/proc/meminfo"
+# a fake df for `df -Pk <root>/` (1024-byte blocks of the file system of /)
+cat > "$tmp/bin/df" <<EOF
+#!/bin/sh
+[ "\$*" = "-Pk $root/" ] || { echo "df: unexpected: \$*" >&2; exit 1; }
+echo 'Filesystem     1024-blocks      Used Available Capacity Mounted on'
+echo '/dev/nvme0n1p2   490617784 123456789 342107423      27% /'
+EOF
+chmod +x "$tmp/bin/df"
 cat > "$root/etc/os-release" <<'EOF'
 NAME="Debian GNU/Linux"
 VERSION_ID="12"
@@ -40,6 +52,7 @@ writeconf() {
 state_dir = "$tmp/state"
 csp_path = { "$LUADM_SRC/csp-scripts" }
 sysroot = "$root"
+runner = { "env", "PATH=$tmp/bin" }
 device = $2
 EOF
 }
@@ -89,10 +102,14 @@ expect ./DevDetail/URI/MaxDepth 64
 expect ./DevDetail/URI/MaxTotLen 4096
 expect ./DevDetail/URI/MaxSegLen 255
 expect ./DevDetail/Ext/Microsoft \
-    DeviceName/LocalTime/OSPlatform/ProcessorArchitecture
+    DNSComputerName/DeviceName/LocalTime/OSPlatform/ProcessorArchitecture/SMBIOSSerialNumber/TotalRAM/TotalStorage
 expect ./DevDetail/Ext/Microsoft/OSPlatform 'Debian GNU/Linux'
 expect ./DevDetail/Ext/Microsoft/DeviceName ws-42
 expect ./DevDetail/Ext/Microsoft/ProcessorArchitecture "$(uname -m)"
+expect ./DevDetail/Ext/Microsoft/DNSComputerName ws-42
+expect ./DevDetail/Ext/Microsoft/SMBIOSSerialNumber PF2ABCDE
+expect ./DevDetail/Ext/Microsoft/TotalRAM 15935
+expect ./DevDetail/Ext/Microsoft/TotalStorage 479118
 
 # Formats and access types as a server sees them.
 if ! "$LUADM" -c "$conf" tree stat ./DevDetail/LrgObj >"$tmp/out" 2>&1; then
@@ -103,6 +120,12 @@ else
 	grep -qx 'Access: Get' "$tmp/out" ||
 	    fail "LrgObj: expected Access: Get in: $(cat "$tmp/out")"
 fi
+for n in TotalRAM TotalStorage; do
+	if ! "$LUADM" -c "$conf" tree stat ./DevDetail/Ext/Microsoft/$n \
+	    >"$tmp/out" 2>&1 || ! grep -qx 'Format: int' "$tmp/out"; then
+		fail "$n: expected Format: int in: $(cat "$tmp/out")"
+	fi
+done
 if ! "$LUADM" -c "$conf" tree stat ./DevDetail/URI/MaxDepth >"$tmp/out" \
     2>&1 || ! grep -qx 'Format: int' "$tmp/out"; then
 	fail "URI/MaxDepth: expected Format: int in: $(cat "$tmp/out")"
@@ -147,6 +170,12 @@ refuse 500 get ./DevInfo/DevId
 grep -q '/etc/machine-id' "$tmp/err" ||
     fail "DevId without machine-id: message does not name the file:" \
     "$(cat "$tmp/err")"
+expect ./DevDetail/Ext/Microsoft/SMBIOSSerialNumber Unknown
+rm "$root/proc/meminfo" "$tmp/bin/df"
+refuse 500 get ./DevDetail/Ext/Microsoft/TotalRAM
+grep -q 'MemTotal' "$tmp/err" || fail "TotalRAM: $(cat "$tmp/err")"
+refuse 500 get ./DevDetail/Ext/Microsoft/TotalStorage
+grep -q 'df: ' "$tmp/err" || fail "TotalStorage: $(cat "$tmp/err")"
 
 if [ "$failures" -ne 0 ]; then
 	echo "test_devinfo: $failures failure(s)" >&2

@@ -9,7 +9,10 @@
 -- 0 when every check passed, 1 otherwise.
 --
 -- Deliberately nothing here knows the core's SyncML model: server messages
--- are XML text, replies are checked with XPath on what luadm printed.
+-- are XML text, replies are checked with XPath on what luadm printed. In
+-- the WBXML mode (DMTEST_WBXML=1, wbxml(true)) the messages go to luadm as
+-- WBXML made by libwbxml2's xml2wbxml, and luadm's WBXML is read back with
+-- wbxml2xml: never with the core's codec.
 
 local native, opt = ...
 
@@ -385,6 +388,141 @@ local function write_config()
   write_file(cfg_path, table.concat(text, "\n") .. "\n")
 end
 
+---------------------------------------------------------------- WBXML
+
+-- The WBXML mode (DMTEST_WBXML=1, or wbxml(true) in a scenario): the
+-- server's messages built by s:send and srv:send go to luadm as WBXML,
+-- encoded by libwbxml2's xml2wbxml, and the client's WBXML messages are
+-- decoded by wbxml2xml before the scenario sees them. libwbxml2 is an
+-- implementation independent of core/codec_wbxml.c, so a codec bug cannot
+-- hide in both halves of a test. Scenarios and their checks stay XML.
+local WBXML_ENV = (os.getenv("DMTEST_WBXML") or "")
+WBXML_ENV = WBXML_ENV ~= "" and WBXML_ENV ~= "0"
+local wbxml_mode = WBXML_ENV
+local wbxml_dir = opt.tmp .. "/wbxml"
+local wbxml_seq = 0
+-- what went through libwbxml2: server messages encoded, client messages
+-- decoded; messages left in XML (wbxml_encode's as_xml)
+local wbxml_stats = { encoded = 0, decoded = 0, as_xml = 0 }
+
+-- The header xml2wbxml -n -v 1.2 writes: version 1.2 (0x02), public id
+-- 0x1201 (mb_u_int32 A4 01), charset UTF-8 (MIBenum 106 = 0x6A), an empty
+-- string table.
+local WBXML_HEAD = "\x02\xA4\x01\x6A\x00"
+
+-- A WBXML document starts with its version byte (1.0 to 1.3); XML text
+-- starts with "<", a BOM or white space.
+local function wbxml_sniff(bytes)
+  local v = bytes:byte(1)
+  return v ~= nil and v <= 0x03
+end
+
+-- Runs a libwbxml2 tool; nil, message when it fails.
+local function wbxml_tool(argv)
+  local res, err = native.run(argv, 60, opt.tmp)
+  if not res then
+    return nil, err
+  end
+  if res.code == 127 and res.stderr:find("^dmtest: cannot run") then
+    error("dmtest: the WBXML mode needs " .. argv[1] ..
+        " (Debian libwbxml2-utils, scripts/install-deps.sh)", 0)
+  end
+  if res.code ~= 0 or res.timed_out or res.signal then
+    local msg = (res.stderr .. res.stdout):gsub("%s+$", "")
+    return nil, string.format("%s exits %s: %s", argv[1],
+        tostring(res.code or res.signal), msg)
+  end
+  return true
+end
+
+-- Notes what stays XML in the WBXML mode (printed, not a failure).
+local function wbxml_note(text)
+  wbxml_stats.as_xml = wbxml_stats.as_xml + 1
+  out:write("note: ", text, "\n")
+end
+
+local function wbxml_base(name)
+  assert(native.mkdirs(wbxml_dir))
+  wbxml_seq = wbxml_seq + 1
+  return string.format("%s/%03d-%s", wbxml_dir, wbxml_seq, name)
+end
+
+-- Meta Types xml2wbxml rewrites (docs/wbxml.md, libwbxml2 caveat 2): it
+-- writes "+wbxml" for these "+xml" types, and luadm would see another
+-- Type than the scenario sent.
+local WBXML_REWRITTEN = { "application/vnd.syncml.dmtnds+xml",
+  "application/vnd.syncml-devinf+xml" }
+
+-- wbxml_encode(xml, name [, base]) -> bytes, path | nil, err, as_xml:
+-- the XML text as WBXML 1.2 without a string table, white space kept
+-- (`xml2wbxml -k -n -v 1.2`), checked to start with the header above.
+-- as_xml (a reason) when the message can only go as XML: it holds an
+-- element in none of SyncML's code pages (a scenario's <Frobnicate/>,
+-- which WBXML cannot carry), a Meta Type xml2wbxml would rewrite, or
+-- line ends in Data it would rewrite.
+-- base: where to write base.xml and base.wbxml (default: a file in
+-- <tmp>/wbxml).
+local function wbxml_encode(xml, name, base)
+  for _, t in ipairs(WBXML_REWRITTEN) do
+    if xml:find(t, 1, true) then
+      return nil, "Type " .. t, "it holds the Type " .. t ..
+          ", which xml2wbxml rewrites to +wbxml"
+    end
+  end
+  base = base or wbxml_base(name)
+  write_file(base .. ".xml", xml)
+  os.remove(base .. ".wbxml")
+  local ok, err = wbxml_tool { "xml2wbxml", "-k", "-n", "-v", "1.2",
+    "-o", base .. ".wbxml", base .. ".xml" }
+  if not ok then
+    return nil, err, err:find("can't encode Literal", 1, true) and
+        "it holds an element WBXML has no token for (xml2wbxml: " ..
+        "can't encode Literal)" or nil
+  end
+  local bytes = read_file(base .. ".wbxml")
+  if not bytes or bytes:sub(1, #WBXML_HEAD) ~= WBXML_HEAD then
+    return nil, "xml2wbxml wrote no WBXML 1.2 (version 0x02, public id " ..
+        "0x1201, UTF-8): " .. show((bytes or ""):sub(1, 8))
+  end
+  -- xml2wbxml writes the line ends of Item Data it puts in OPAQUE as CRLF
+  -- (unless its Type is text/clear or devinf): more CRLF than the text
+  -- had CRs means a value luadm would get changed
+  local doc = native.parse(xml)
+  local text = doc and doc:xpath("string(/)") or ""
+  local _, crs = text:gsub("\r", "")
+  local _, crlfs = bytes:gsub("\r\n", "")
+  if crlfs > crs then
+    return nil, "line ends", "xml2wbxml would write its line ends in " ..
+        "Data as CRLF"
+  end
+  wbxml_stats.encoded = wbxml_stats.encoded + 1
+  return bytes, base .. ".wbxml"
+end
+
+-- wbxml_decode(bytes, name) -> xml | nil, err: `wbxml2xml -k -m 0`
+-- (compact, white space kept, so that text comes back as it was).
+local function wbxml_decode(bytes, name)
+  local base = wbxml_base(name)
+  write_file(base .. ".wbxml", bytes)
+  os.remove(base .. ".xml")
+  local ok, err = wbxml_tool { "wbxml2xml", "-k", "-m", "0",
+    "-o", base .. ".xml", base .. ".wbxml" }
+  if not ok then
+    return nil, err
+  end
+  local xml = read_file(base .. ".xml")
+  if not xml then
+    return nil, "wbxml2xml wrote nothing"
+  end
+  -- wbxml2xml writes a CR of the text as a raw byte, which an XML parser
+  -- reads as a line end (CRLF becomes LF): write it as a reference
+  xml = xml:gsub("<!%[CDATA%[(.-)%]%]>", function(c)
+    return "<![CDATA[" .. c:gsub("\r", "]]>&#13;<![CDATA[") .. "]]>"
+  end):gsub("\r", "&#13;")
+  wbxml_stats.decoded = wbxml_stats.decoded + 1
+  return xml
+end
+
 ---------------------------------------------------------------- running luadm
 
 -- A context for failure reports: one luadm run.
@@ -515,8 +653,11 @@ function Reply:describe()
     s[#s + 1] = string.format("--- no reply %d in session %d %s ---",
         self.n, self.session.id, run:status_text())
   else
-    s[#s + 1] = string.format("--- reply %d of session %d %s ---", self.n,
-        self.session.id, run:status_text())
+    local m = self.session.msgs[self.n]
+    s[#s + 1] = string.format("--- reply %d of session %d %s%s ---", self.n,
+        self.session.id, run:status_text(), m and m.wbxml_bytes and
+        string.format(", to message %d sent as WBXML (%d bytes)", self.n,
+        m.wbxml_bytes) or "")
     if self.doc then
       s[#s + 1] = (self.doc:pretty():gsub("^<%?xml[^\n]*\n", "")
           :gsub("\n$", ""))
@@ -837,18 +978,19 @@ function Session:describe()
   return table.concat(s, "\n")
 end
 
-function Session:queue(text, how)
+function Session:queue(text, how, wb)
   if self.res then
     bug("session %d already ran (luadm replay runs all its messages " ..
         "at once): start a new session()", self.id)
   end
-  self.msgs[#self.msgs + 1] = { text = text, how = how }
+  self.msgs[#self.msgs + 1] = { text = text, how = how, wbxml = wb }
   return #self.msgs
 end
 
 -- s:send(body [, opts]): one server message around body. opts: final
 -- (default true), msgid, session_id, verdtd, verproto, target, source,
--- hdr (extra XML at the end of SyncHdr, e.g. Cred or Meta).
+-- hdr (extra XML at the end of SyncHdr, e.g. Cred or Meta), wbxml
+-- (true|false: as WBXML or XML, whatever the mode).
 function Session:send(body, o)
   o = o or {}
   if type(body) ~= "string" then
@@ -875,7 +1017,11 @@ function Session:send(body, o)
   if not doc then
     bug("message %d is not well-formed XML (%s):\n%s", n, err, text)
   end
-  return self:queue(text, "send")
+  local wb = o.wbxml
+  if wb == nil then
+    wb = wbxml_mode
+  end
+  return self:queue(text, "send", wb)
 end
 
 -- s:send_raw(text): exactly these bytes as the next message.
@@ -941,6 +1087,21 @@ function Session:run()
   for i, m in ipairs(self.msgs) do
     local f = string.format("%s/msg-%d.xml", dir, i)
     write_file(f, m.text)
+    if m.wbxml then
+      -- msg-N.xml stays beside msg-N.wbxml, for DMTEST_KEEP
+      local bytes, path, as_xml = wbxml_encode(m.text, nil,
+          (f:gsub("%.xml$", "")))
+      if bytes then
+        m.wbxml_bytes = #bytes
+        f = path
+      elseif as_xml then
+        wbxml_note(string.format("message %d of session %d goes as XML: " ..
+            "%s", i, self.id, as_xml))
+      else
+        bug("message %d of session %d cannot go as WBXML: %s", i,
+            self.id, path)
+      end
+    end
     args[#args + 1] = f
   end
   self.res = run_luadm(args)
@@ -1183,6 +1344,16 @@ for k, v in pairs(builders) do
   api[k] = v
 end
 
+-- wbxml([on]): with an argument, the server's messages built from now on
+-- (s:send, and srv:send in sessions run from now on) go as WBXML (true)
+-- or XML (false); returns whether they do. DMTEST_WBXML=1 starts with true.
+function api.wbxml(on)
+  if on ~= nil then
+    wbxml_mode = on and true or false
+  end
+  return wbxml_mode
+end
+
 -- fail(msg): an unconditional failed check (for custom logic).
 function api.fail(msg)
   check(false, msg, "not to get here", "here", focus)
@@ -1213,6 +1384,9 @@ do
     xml_escape = xml_escape, write_file = write_file, read_file = read_file,
     src_path = src_path, config = api.config, cfg = cfg, tree = tree_cmd,
     set_focus = function(x) focus = x end,
+    wbxml = { encode = wbxml_encode, decode = wbxml_decode,
+      sniff = wbxml_sniff, stats = wbxml_stats, note = wbxml_note,
+      mode = function() return wbxml_mode end },
   }
   for k, v in pairs(more) do
     api[k] = v
@@ -1246,6 +1420,19 @@ else
       end
     end
   end
+end
+if wbxml_stats.encoded + wbxml_stats.decoded > 0 then
+  out:write(string.format("\nwbxml: %d message(s) of the server encoded " ..
+      "by xml2wbxml, %d of the client decoded by wbxml2xml%s\n",
+      wbxml_stats.encoded, wbxml_stats.decoded, wbxml_stats.as_xml > 0 and
+      string.format("; %d left in XML (see the notes)", wbxml_stats.as_xml)
+      or ""))
+end
+if WBXML_ENV and wbxml_stats.encoded == 0 then
+  failed = failed + 1
+  out:write("\nFAIL ", shortname, ": DMTEST_WBXML=1 but no message went " ..
+      "as WBXML (send_raw and send_file stay as they are): leave the " ..
+      "file out of the WBXML runs (tests/harness/CMakeLists.txt)\n")
 end
 if passed + failed == 0 then
   failed = 1

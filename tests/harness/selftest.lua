@@ -1,6 +1,6 @@
 -- The harness checks itself: every check below that says FAILS must fail
 -- and every other must pass, so that a harness that passes everything (or
--- nothing) is caught. ctest expects the final line "12 passed, 11 failed".
+-- nothing) is caught. ctest expects the final line "17 passed, 12 failed".
 scenario "dmtest self-test"
 use_csp "tests/data/csp/Store.lua"
 local S = "./Vendor/Test/Store"
@@ -39,3 +39,24 @@ end)
 local run = srv:run_session { server_id = true }  -- passes: handler used
 run:exit_code():is(0)                           -- passes
 run:connections():is(2)                         -- FAILS: one connection
+
+-- WBXML through libwbxml2's tools (wbxml(true): s:send as WBXML), and the
+-- check of the client's encoding: the harness is told package 1 is owed
+-- in WBXML while the account says XML
+wbxml(true)
+local s3 = session {}
+s3:send(Get(2, S .. "/b"))
+s3:reply():results(2):data():is("two")          -- passes
+wbxml(false)
+local sw = server { tls = false, server_id = "selftest-wbxml" }
+sw:enroll { encoding = "xml" }                  -- passes
+sw.default_wbxml = true
+sw:on_message(function(req)
+  expect(req.wbxml):is(false)                   -- passes
+  return sw:send(Get(5, "./DevInfo/DmV"), { wbxml = true })
+end)
+sw:on_message(function(req)
+  expect(req.wbxml):is(true)                    -- passes
+  return sw:finish()
+end)
+sw:run_session { server_id = true }             -- passes; FAILS: package 1 is not WBXML

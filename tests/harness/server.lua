@@ -12,6 +12,12 @@
 -- the client's message (a ClientMsg, with the XPath helpers of replies)
 -- and returns a response built by srv:send(body), srv:finish(),
 -- srv:http(code), srv:drop(), ...
+--
+-- In the WBXML mode (prelude.lua) the server's SyncML messages go out as
+-- WBXML encoded by libwbxml2's xml2wbxml (Server:wire) and the client's
+-- WBXML is decoded by wbxml2xml before the handlers see it
+-- (Server:read_body), which also checks every request is in the encoding
+-- luadm owes and says so in its Content-Type.
 
 local H = ...
 local native, opt = H.native, H.opt
@@ -21,6 +27,8 @@ local esc = H.xml_escape
 local Reply = H.Reply
 
 local CT_XML = "application/vnd.syncml.dm+xml"
+local CT_WBXML = "application/vnd.syncml.dm+wbxml"
+local WB = H.wbxml
 local NS = 'xmlns="SYNCML:SYNCML1.2"'
 local MI = ' xmlns="syncml:metinf"'
 local SESSION_TIMEOUT = H.TIMEOUT
@@ -289,6 +297,10 @@ function ClientMsg:describe()
   for _, h in ipairs(self.headers or {}) do
     s[#s + 1] = h[1] .. ": " .. h[2]
   end
+  if self.wbxml then
+    s[#s + 1] = string.format("(a WBXML body of %d bytes, shown as " ..
+        "wbxml2xml decoded it)", #self.body)
+  end
   if self.doc then
     s[#s + 1] = (self.doc:pretty():gsub("^<%?xml[^\n]*\n", "")
         :gsub("\n$", ""))
@@ -455,7 +467,7 @@ end
 
 -- req:summary(): one line per command.
 function ClientMsg:summary(pfx)
-  return summarize(self.body, pfx)
+  return summarize(self.xml, pfx)
 end
 
 ---------------------------------------------------------------- runs
@@ -484,7 +496,10 @@ local function response_summary(resp, pfx)
     if (resp.status or 200) ~= 200 then
       s[#s + 1] = pfx .. "HTTP " .. resp.status
     end
-    s[#s + 1] = summarize(resp.body, pfx)
+    if resp.wbxml then
+      s[#s + 1] = string.format("%s(WBXML, %d bytes)", pfx, resp.wbxml)
+    end
+    s[#s + 1] = summarize(resp.xml or resp.body, pfx)
   elseif (resp.body or "") == "" then
     s[#s + 1] = string.format("%sHTTP %d, empty body", pfx,
         resp.status or 200)
@@ -501,9 +516,9 @@ function SRun:transcript()
   for _, e in ipairs(self.exchange) do
     if e.who == "client" then
       local m = e.msg
-      s[#s + 1] = string.format("client -> server  POST %s%s (connection %s)",
-          tostring(m.path), m.query and ("?" .. m.query) or "",
-          tostring(m.conn))
+      s[#s + 1] = string.format("client -> server  POST %s%s (connection " ..
+          "%s)%s", tostring(m.path), m.query and ("?" .. m.query) or "",
+          tostring(m.conn), m.wbxml and ", WBXML" or "")
       s[#s + 1] = m:summary("    ")
     else
       s[#s + 1] = "server -> client"
@@ -597,6 +612,7 @@ end
 local Server = {}
 Server.__index = Server
 
+local ENCODING = { wbxml = CT_WBXML, xml = CT_XML }
 local AAUTHTYPE = { basic = "BASIC", md5 = "DIGEST", hmac = "HMAC" }
 local CRED_TYPE = { basic = "syncml:auth-basic", md5 = "syncml:auth-md5",
   hmac = "syncml:auth-MAC" }
@@ -712,10 +728,12 @@ local function appauth(level, a)
 end
 
 -- srv:provisioning { ca = "other", client_cert = true, addr = URL,
---   parms = { NAME = value } } -> the wap-provisioningdoc (XML text):
--- the CA (or another one) as CertificateStore/Root/System, the client
--- certificate as My/User, the w7 APPLICATION with APPAUTH APPSRV (the
--- client's credentials) and CLIENT (the server's) and short back-offs.
+--   parms = { NAME = value }, encoding = "wbxml"|"xml" } -> the
+-- wap-provisioningdoc (XML text): the CA (or another one) as
+-- CertificateStore/Root/System, the client certificate as My/User, the w7
+-- APPLICATION with APPAUTH APPSRV (the client's credentials) and CLIENT
+-- (the server's), short back-offs and, with encoding, DEFAULTENCODING
+-- application/vnd.syncml.dm+wbxml (or +xml).
 function Server:provisioning(o)
   o = o or {}
   local s = { '<wap-provisioningdoc version="1.1">\n' }
@@ -753,7 +771,15 @@ function Server:provisioning(o)
     { "INITIALBACKOFFTIME", "100" },
     { "MAXBACKOFFTIME", "200" },
   }
-  for k, v in pairs(o.parms or {}) do
+  local more = copy(o.parms or {})
+  if o.encoding ~= nil then
+    if not ENCODING[o.encoding] then
+      bug("enroll: encoding is \"wbxml\" or \"xml\", not %s",
+          show(o.encoding))
+    end
+    more.DEFAULTENCODING = ENCODING[o.encoding]
+  end
+  for k, v in pairs(more) do
     local found = false
     for _, pv in ipairs(parms) do
       if pv[1] == k then
@@ -783,13 +809,20 @@ end
 -- srv:enroll([opts]): writes the provisioning document (srv:provisioning
 -- opts) and runs `luadm bootstrap` on it (with --client-key when
 -- opts.client_cert); checks it exits 0 (or fails when opts.fails).
--- Returns the run ({ code, stdout, stderr }).
+-- Returns the run ({ code, stdout, stderr }). The document's
+-- DEFAULTENCODING says whether package 1 must be WBXML (read_body).
 function Server:enroll(o)
   o = o or {}
   self.enrolments = self.enrolments + 1
   local file = string.format("%s/provisioning-%d-%d.xml", opt.tmp,
       self.port, self.enrolments)
-  H.write_file(file, o.doc or self:provisioning(o))
+  local doc = o.doc or self:provisioning(o)
+  H.write_file(file, doc)
+  if not o.fails then
+    -- what luadm's package 1 must be in (Server:read_body)
+    local enc = doc:match('name="DEFAULTENCODING"%s+value="([^"]*)"')
+    self.default_wbxml = enc ~= nil and enc:find("wbxml", 1, true) ~= nil
+  end
   local args = { "bootstrap", file }
   if o.client_cert then
     args[#args + 1] = "--client-key"
@@ -921,7 +954,8 @@ end
 -- it), hmac (true|false|"wrong"), resp_uri (a path or URL), statuses
 -- (false: none for the client's commands), status_code (theirs, 200),
 -- msgid, session_id, target, source, hdr (XML at the end of SyncHdr),
--- http_status, headers ({ {name, value} }), content_type, delay, close.
+-- http_status, headers ({ {name, value} }), content_type, delay, close,
+-- wbxml (true|false: this message as WBXML or XML, whatever the mode).
 function Server:send(body, o)
   o = o or {}
   if type(body) ~= "string" then
@@ -1011,20 +1045,24 @@ function Server:send(body, o)
     bug("srv:send: the message is not well-formed XML (%s):\n%s", err, text)
   end
   local headers = { { "Content-Type", o.content_type or CT_XML } }
+  for _, h in ipairs(o.headers or {}) do
+    headers[#headers + 1] = h
+  end
+  -- the x-syncml-hmac header signs the bytes sent: it is made when the
+  -- response goes out (Server:wire), after a WBXML encoding
   local hm = o.hmac
   if hm == nil then
     hm = hmac_mode
   end
+  local sign
   if hm then
-    local signed = hm == "wrong" and (text .. " ") or text
-    headers[#headers + 1] = { "x-syncml-hmac", auth.hmac_header(sa.name,
-        auth.hmac(sa.name, sa.secret, self.server_nonce, signed)) }
-  end
-  for _, h in ipairs(o.headers or {}) do
-    headers[#headers + 1] = h
+    sign = { name = sa.name, secret = sa.secret, nonce = self.server_nonce,
+        wrong = hm == "wrong" }
   end
   return { kind = "syncml", status = o.http_status or 200,
-      headers = headers, body = text, delay = o.delay, close = o.close }
+      headers = headers, body = text, delay = o.delay, close = o.close,
+      sign = sign, content_type_set = o.content_type ~= nil,
+      as_wbxml = o.wbxml }
 end
 
 -- srv:finish([opts]): Status (and Final) only: the session ends.
@@ -1081,15 +1119,16 @@ end
 -- srv:short(response [, missing]): announces missing (64) bytes more
 -- than the body has, sends the body and closes the connection.
 function Server:short(resp, missing)
-  resp.content_length = #(resp.body or "") + (missing or 64)
+  resp.missing = missing or 64		-- applied by Server:wire
   return resp
 end
 
 -- srv:truncate(response, keep): sends only the first keep bytes of the
--- body while announcing all of it, then closes the connection.
+-- body while announcing all of it, then closes the connection. In the
+-- WBXML mode the bytes are the WBXML's; a keep at or past their end cuts
+-- the last byte (a cut stays a cut).
 function Server:truncate(resp, keep)
-  resp.content_length = #resp.body
-  resp.body = resp.body:sub(1, keep)
+  resp.keep = keep			-- applied by Server:wire
   return resp
 end
 
@@ -1097,6 +1136,111 @@ end
 -- all), then it closes.
 function Server:raw(bytes)
   return { kind = "raw", raw = bytes }
+end
+
+-- The client's body as XML: a WBXML body is decoded by wbxml2xml (m.xml;
+-- m.body stays the bytes received, which an HMAC signs). Checks it is
+-- well-formed, that its Content-Type says what it is, and that it is in
+-- the encoding luadm owes: WBXML once the server spoke WBXML in the
+-- session, before that the account's DEFAULTENCODING.
+function Server:read_body(sess, m)
+  local body = m.body
+  local what = "message " .. m.n .. " of the client"
+  m.xml = body
+  m.wbxml = false
+  if #body > 0 and WB.sniff(body) then
+    m.wbxml = true
+    local xml, err = WB.decode(body, string.format("client-%d-%d",
+        sess.n, m.n))
+    m.xml = xml or ""
+    m.err = err
+  end
+  if #m.xml > 0 then
+    m.doc, m.err = native.parse(m.xml)
+  end
+  check(m.doc ~= nil, what .. " is well-formed " .. (m.wbxml and
+      "WBXML (wbxml2xml)" or "XML"), "SyncML", m.err or "an empty body",
+      m, nil, true)
+  if #body == 0 then
+    return
+  end
+  local ct = m.header_map["content-type"]
+  local want_ct = m.wbxml and CT_WBXML or CT_XML
+  check(ct == want_ct, what .. ": the Content-Type says what the body is",
+      want_ct, ct, m, nil, true)
+  local owed = sess.expect_wbxml
+  check(m.wbxml == owed, what .. " is " .. (owed and "WBXML" or "XML") ..
+      " (" .. sess.expect_why .. ")", owed and "WBXML" or "XML",
+      m.wbxml and "WBXML" or "XML", m, nil, true)
+end
+
+-- Turns a handler's response into what goes on the wire: a SyncML
+-- message as WBXML (xml2wbxml) when the session speaks it, with the
+-- Content-Type to match; the x-syncml-hmac over the bytes sent; a body cut
+-- (srv:truncate) or a Content-Length over it (srv:short). Notes what the
+-- client owes next (sess.expect_wbxml).
+function Server:wire(sess, resp)
+  if resp.kind == "syncml" and not resp.xml then
+    resp.xml = resp.body
+    local bytes, err, as_xml
+    local want = resp.as_wbxml
+    if want == nil then
+      want = sess.wbxml
+    end
+    if want then
+      bytes, err, as_xml = WB.encode(resp.body, string.format(
+          "server-%d-%d", sess.n, #sess.requests))
+      if as_xml then
+        WB.note(string.format("the server's answer to message %d of " ..
+            "session %d goes as XML: %s", #sess.requests, sess.n, as_xml))
+      elseif not bytes then
+        error("the server's answer to message " .. #sess.requests ..
+            " cannot go as WBXML: " .. err, 0)
+      end
+    end
+    if bytes then
+      resp.body = bytes
+      resp.wbxml = #bytes
+      if not resp.content_type_set then
+        for _, h in ipairs(resp.headers) do
+          if h[1]:lower() == "content-type" then
+            h[2] = CT_WBXML
+          end
+        end
+      end
+    end
+    if resp.sign then
+      local sg = resp.sign
+      local signed = sg.wrong and (resp.body .. " ") or resp.body
+      table.insert(resp.headers, 2, { "x-syncml-hmac",
+          auth.hmac_header(sg.name, auth.hmac(sg.name, sg.secret, sg.nonce,
+          signed)) })
+    end
+    if (resp.status or 200) == 200 and not resp.keep and
+        not resp.missing then
+      sess.expect_wbxml = resp.wbxml ~= nil
+      sess.expect_why = "the server's last message was " ..
+          (resp.wbxml and "WBXML" or "XML")
+    end
+  end
+  if resp.keep then
+    local keep = resp.keep
+    if resp.wbxml and keep >= resp.wbxml then
+      -- counted in XML bytes, past the end of the WBXML: still a cut
+      keep = resp.wbxml - 1
+      H.out:write(string.format("note: srv:truncate: %d bytes are past " ..
+          "the end of the %d bytes of WBXML: cut after %d\n", resp.keep,
+          resp.wbxml, keep))
+    end
+    resp.content_length = #(resp.body or "")
+    resp.body = (resp.body or ""):sub(1, keep)
+    resp.keep = nil
+  end
+  if resp.missing then
+    resp.content_length = #(resp.body or "") + resp.missing
+    resp.missing = nil
+  end
+  return resp
 end
 
 -- The native handler: records the client's message, picks the scenario's
@@ -1110,11 +1254,7 @@ function Server:serve_one(sess, handlers, raw)
     conn = raw.conn, tls = raw.tls, peer_cert = raw.peer_cert, at = raw.at,
     client_nonce = self.client_nonce, server_nonce = self.server_nonce,
   }, ClientMsg)
-  if #raw.body > 0 then
-    m.doc, m.err = native.parse(raw.body)
-  end
-  check(m.doc ~= nil, "message " .. m.n .. " of the client is well-formed " ..
-      "XML", "XML", m.err or "an empty body", m, nil, true)
+  self:read_body(sess, m)
   sess.requests[m.n] = m
   sess.exchange[#sess.exchange + 1] = { who = "client", msg = m }
   -- the client's Status for our SyncHdr: accepted, and the nonce for our
@@ -1151,6 +1291,9 @@ function Server:serve_one(sess, handlers, raw)
     ok, resp = false, "the handler for message " .. m.n .. " returned " ..
         type(resp) .. ", not a response (srv:send, srv:finish, ...)"
   end
+  if ok then
+    ok, resp = xpcall(self.wire, debug.traceback, self, sess, resp)
+  end
   if not ok then
     sess.errors[#sess.errors + 1] = resp
     resp = { kind = "http", status = 500, body = "", close = true }
@@ -1169,7 +1312,11 @@ function Server:run_session(o)
     H.config { session = { timeout_ms = 10000, connect_timeout_ms = 5000 } }
   end
   local sess = setmetatable({ n = #self.sessions + 1, srv = self,
-      requests = {}, exchange = {}, used = 0, msgid = 0, errors = {} }, SRun)
+      requests = {}, exchange = {}, used = 0, msgid = 0, errors = {},
+      wbxml = WB.mode(), expect_wbxml = self.default_wbxml == true,
+      expect_why = "before the server's first message: the account's " ..
+          "DEFAULTENCODING is " .. (self.default_wbxml and "WBXML" or
+          "not WBXML") }, SRun)
   self.sessions[sess.n] = sess
   self.cur = sess
   self.client_authed = false

@@ -139,6 +139,50 @@ test("DevDetail: fallbacks when the system says little", function()
   eq(get(c, "Ext/Microsoft/OSPlatform"), "Linux")
 end)
 
+test("DevDetail: TotalRAM, TotalStorage, DNSComputerName, SMBIOSSerialNumber",
+    function()
+  local d = use_dm { files = sysroot {
+    ["/proc/meminfo"] = "MemTotal:        8041232 kB\nMemFree: 1 kB\n",
+    ["/sys/class/dmi/id/product_serial"] = "PF2ABCDE\n",
+  } }
+  local ran
+  function d.run(argv)
+    ran = table.concat(argv, " ")
+    return { code = 0, stderr = "", stdout =
+        "Filesystem 1024-blocks Used Available Capacity Mounted on\n"
+        .. "/dev/sda2 61255492 9876543 48234567 17% /\n" }
+  end
+  local c = load_csp("DevDetail")
+  eq(table.concat(c.get(DEV, "Ext/Microsoft"), "/"),
+      "DNSComputerName/DeviceName/LocalTime/OSPlatform/"
+      .. "ProcessorArchitecture/SMBIOSSerialNumber/TotalRAM/TotalStorage")
+  local v, f = get(c, "Ext/Microsoft/TotalRAM")
+  eq(v, "7852")
+  eq(f, "int")
+  v, f = get(c, "Ext/Microsoft/TotalStorage")
+  eq(v, "59819")
+  eq(f, "int")
+  eq(ran, "df -Pk /fake-sysroot/")
+  eq(get(c, "Ext/Microsoft/DNSComputerName"), "ws-42")
+  eq(get(c, "Ext/Microsoft/SMBIOSSerialNumber"), "PF2ABCDE")
+  eq(c.stat(DEV, "Ext/Microsoft/TotalRAM").access, "Get")
+
+  -- what cannot be read is 500 with the reason, or Unknown for SMBIOS
+  function d.run()
+    return { code = 1, stdout = "", stderr = "df: /fake-sysroot/: No such "
+        .. "file or directory\n" }
+  end
+  local st, msg = status_of(c.get, DEV, "Ext/Microsoft/TotalStorage")
+  eq(st, 500)
+  ok(msg:find("No such file", 1, true), msg)
+  d._files["/proc/meminfo"] = "nothing useful\n"
+  st, msg = status_of(c.get, DEV, "Ext/Microsoft/TotalRAM")
+  eq(st, 500)
+  ok(msg:find("MemTotal", 1, true), msg)
+  d._files["/sys/class/dmi/id/product_serial"] = nil
+  eq(get(c, "Ext/Microsoft/SMBIOSSerialNumber"), "Unknown")
+end)
+
 test("DevDetail: chassis types map to device types", function()
   local want = { ["3"] = "desktop", ["9"] = "laptop", ["17"] = "server",
     ["23"] = "server", ["30"] = "tablet", ["1"] = "computer",
