@@ -551,7 +551,13 @@ csp_load_script(struct csp *c)
 	rc = lua_host_pcall(c->host, 0, 1, c->cfg->limits.csp_timeout_ms,
 	    &err, &raised);
 	if (rc != 0) {
-		c->broken = err;
+		/* a mistake the SDK found (csp.define raises from a tail
+		 * call) does not name the script: say which one it is */
+		if (err != NULL && strstr(err, c->path) == NULL) {
+			c->broken = util_asprintf("%s: %s", c->path, err);
+			free(err);
+		} else
+			c->broken = err;
 		goto out;
 	}
 	t = lua_gettop(L);
