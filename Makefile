@@ -42,11 +42,21 @@ demo: build
 memcheck: build
 	sh scripts/memcheck.sh $(BUILD)
 
-fuzz: build
-	@echo "make fuzz: the fuzz targets arrive with the hardening issue" >&2; exit 1
+fuzz: deps
+	@sh fuzz/run.sh -s $(or $(FUZZ_SECONDS),60) -j$(JOBS)
 
 bench: build
 	@sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# The crash test of make test (tests/crash/test_kill.sh) with many more
+# trials: CRASH_TRIALS (2000) and CRASH_BUDGET seconds (1800) to change.
+.PHONY: crash-long
+crash-long: build
+	CRASH_TRIALS=$${CRASH_TRIALS:-2000} CRASH_BUDGET=$${CRASH_BUDGET:-1800} \
+	LUADM_BIN=$(CURDIR)/$(BUILD)/luadm LUADM_SRC=$(CURDIR) \
+	CRASH_KILL=$(CURDIR)/$(BUILD)/tests/crash/crash_kill \
+	CRASH_SHIM=$(CURDIR)/$(BUILD)/tests/crash/crash_shim.so \
+	sh tests/crash/test_kill.sh

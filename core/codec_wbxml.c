@@ -9,10 +9,11 @@
  * or an offset; text is counted per element and per document, so that
  * string-table references cannot amplify a small input into a big tree.
  *
- * The encoder never builds a DOM: libxml2's SAX2 callbacks write the
- * tokens as the elements arrive. A start tag is written with the content
- * bit set; when its end comes right after it, the bit is cleared again,
- * which gives empty elements their short form.
+ * The encoder never builds a DOM: the handlers of xml_safe_sax() (the
+ * XML policy of xml_safe.h) write the tokens as the elements arrive. A
+ * start tag is written with the content bit set; when its end comes right
+ * after it, the bit is cleared again, which gives empty elements their
+ * short form.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -23,22 +24,13 @@
 #include <strings.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
 
 #include "b64.h"
 #include "codec_wbxml.h"
 #include "syncml.h"
 #include "util.h"
-
-#if LIBXML_VERSION >= 21200
-#define XMLERR_CONST const
-#else
-#define XMLERR_CONST
-#endif
+#include "xml_safe.h"
 
 /* Global tokens (WBXML 1.3, section 7.1). */
 #define TOK_SWITCH_PAGE	0x00
@@ -1055,30 +1047,7 @@ struct enc {
 	struct enc_open	 open[WBXML_MAX_DEPTH];
 	unsigned	 depth;
 	int		 root_seen;
-	int		 failed;	/* we stopped the parser */
-	char		 why[WBXML_ERRLEN];
-	int		 have_xml_error;
-	char		 xml_error[WBXML_ERRLEN];
 };
-
-static void	efail(xmlParserCtxtPtr, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Stops the parser; the first reason is kept. */
-static void
-efail(xmlParserCtxtPtr ctxt, const char *fmt, ...)
-{
-	struct enc *e = ctxt->_private;
-	va_list ap;
-
-	if (!e->failed) {
-		va_start(ap, fmt);
-		vsnprintf(e->why, sizeof(e->why), fmt, ap);
-		va_end(ap);
-		e->failed = 1;
-	}
-	xmlStopParser(ctxt);
-}
 
 /* Appends an mb_u_int32. */
 static int
@@ -1135,7 +1104,7 @@ is_syncml_ns(const char *uri)
 
 /* Finds (page, token) of an element; -1 with the reason set. */
 static int
-enc_map(xmlParserCtxtPtr ctxt, struct enc *e, const char *name,
+enc_map(struct xml_safe *xs, struct enc *e, const char *name,
     const char *uri, unsigned *page)
 {
 	const struct enc_open *parent;
@@ -1159,64 +1128,54 @@ enc_map(xmlParserCtxtPtr ctxt, struct enc *e, const char *name,
 	else if (strcasecmp(uri, NS_DMDDF) == 0)
 		*page = PAGE_DMDDF;
 	else {
-		efail(ctxt, "element <%.40s> (line %d) is in namespace "
+		xml_safe_stop(xs, "element <%.40s> (line %d) is in namespace "
 		    "\"%.60s\", which has no WBXML code page", name,
-		    xmlSAX2GetLineNumber(ctxt), uri);
+		    xml_safe_line(xs), uri);
 		return -1;
 	}
 	t = tag_token(*page, name);
 	if (t < 0)
-		efail(ctxt, "element <%.40s> (line %d) has no WBXML token on "
-		    "code page %u (%s)", name, xmlSAX2GetLineNumber(ctxt),
+		xml_safe_stop(xs, "element <%.40s> (line %d) has no WBXML "
+		    "token on code page %u (%s)", name, xml_safe_line(xs),
 		    *page, page_what[*page]);
 	return t;
 }
 
 /*
- * SAX2 start of an element: the header before the root, then SWITCH_PAGE
- * when the page changes and the tag with the content bit set.
+ * Start of an element: the header before the root, then SWITCH_PAGE when
+ * the page changes and the tag with the content bit set. xml_safe_sax()
+ * keeps the depth within WBXML_MAX_DEPTH, the size of e->open.
  */
 static void
-enc_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
-    int nb_def, const xmlChar **attr)
+enc_start(struct xml_safe *xs, void *arg, const char *name,
+    const char *uri)
 {
 	static const unsigned char hdr[] = { 0x02 };	/* WBXML 1.2 */
-	xmlParserCtxtPtr ctxt = ctx;
-	struct enc *e = ctxt->_private;
-	const char *name = (const char *)localname;
+	struct enc *e = arg;
 	struct enc_open *o;
 	unsigned char b[2];
 	unsigned page;
 	int t;
 
-	(void)prefix;
-	(void)nb_ns;
-	(void)ns;
-	(void)nb_attr;
-	(void)nb_def;
-	(void)attr;
-	if (e->failed)
-		return;
 	if (e->depth >= WBXML_MAX_DEPTH) {
-		efail(ctxt, "elements nested deeper than %d (line %d)",
-		    WBXML_MAX_DEPTH, xmlSAX2GetLineNumber(ctxt));
+		xml_safe_stop(xs, "elements nested deeper than %d (line %d)",
+		    WBXML_MAX_DEPTH, xml_safe_line(xs));
 		return;
 	}
-	t = enc_map(ctxt, e, name, (const char *)uri, &page);
+	t = enc_map(xs, e, name, uri, &page);
 	if (t < 0)
 		return;
 	if (!e->root_seen) {
 		if (page != PAGE_SYNCML || strcmp(name, "SyncML") != 0) {
-			efail(ctxt, "root element <%.40s> is not SyncML",
+			xml_safe_stop(xs, "root element <%.40s> is not SyncML",
 			    name);
 			return;
 		}
 		e->root_seen = 1;
 		/* version, public id, charset, empty string table */
 		if (buf_add(&e->out, hdr, 1) != 0 || put_mb(&e->out,
-		    uri != NULL && strcasecmp((const char *)uri,
-		    NS_SYNCML11) == 0 ? PUBID_SYNCML11 : PUBID_SYNCML12) != 0 ||
+		    uri != NULL && strcasecmp(uri, NS_SYNCML11) == 0 ?
+		    PUBID_SYNCML11 : PUBID_SYNCML12) != 0 ||
 		    put_mb(&e->out, CHARSET_UTF8) != 0 ||
 		    put_mb(&e->out, 0) != 0)
 			goto nomem;
@@ -1243,23 +1202,18 @@ enc_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	o->tagpos = e->out.len - 1;
 	return;
 nomem:
-	efail(ctxt, "out of memory");
+	xml_safe_stop(xs, "out of memory");
 }
 
-/* SAX2 end of an element: its text, then END or the short empty form. */
+/* End of an element: its text, then END or the short empty form. */
 static void
-enc_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
+enc_end(struct xml_safe *xs, void *arg)
 {
 	static const unsigned char end = TOK_END;
-	xmlParserCtxtPtr ctxt = ctx;
-	struct enc *e = ctxt->_private;
+	struct enc *e = arg;
 	struct enc_open *o;
 
-	(void)localname;
-	(void)prefix;
-	(void)uri;
-	if (e->failed || e->depth == 0)
+	if (e->depth == 0)
 		return;
 	o = &e->open[e->depth - 1];
 	if (enc_flush(e, o->has_child) != 0)
@@ -1272,132 +1226,37 @@ enc_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	e->depth--;
 	return;
 nomem:
-	efail(ctxt, "out of memory");
+	xml_safe_stop(xs, "out of memory");
 }
 
-/* SAX2 text, CDATA and white space: kept until the next tag decides. */
+/* Text, CDATA and white space: kept until the next tag decides. */
 static void
-enc_chars(void *ctx, const xmlChar *ch, int len)
+enc_chars(struct xml_safe *xs, void *arg, const char *s, size_t len)
 {
-	xmlParserCtxtPtr ctxt = ctx;
-	struct enc *e = ctxt->_private;
+	struct enc *e = arg;
 
-	if (e->failed || e->depth == 0 || len <= 0)
+	if (e->depth == 0)
 		return;
-	if (buf_add(&e->text, ch, (size_t)len) != 0)
-		efail(ctxt, "out of memory");
-}
-
-/* Declarations of a DOCTYPE internal subset and entity references: refused. */
-static void
-enc_entity_decl(void *ctx, const xmlChar *name, int type,
-    const xmlChar *pub, const xmlChar *sys, xmlChar *content)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)type;
-	(void)pub;
-	(void)sys;
-	(void)content;
-	efail(ctxt, "entity declaration \"%.40s\" refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-enc_unparsed_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys, const xmlChar *notation)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)pub;
-	(void)sys;
-	(void)notation;
-	efail(ctxt, "entity declaration \"%.40s\" refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-enc_element_decl(void *ctx, const xmlChar *name, int type,
-    xmlElementContentPtr content)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)name;
-	(void)type;
-	(void)content;
-	efail(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-enc_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *name,
-    int type, int def, const xmlChar *defval, xmlEnumerationPtr tree)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)elem;
-	(void)name;
-	(void)type;
-	(void)def;
-	(void)defval;
-	xmlFreeEnumeration(tree);	/* ours, as in xmlSAX2AttributeDecl */
-	efail(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-enc_notation_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)name;
-	(void)pub;
-	(void)sys;
-	efail(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-enc_reference(void *ctx, const xmlChar *name)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	efail(ctxt, "entity reference &%.40s; refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-/* Keeps the first error as one line; prints nothing. */
-static void
-enc_serror(void *ctx, XMLERR_CONST xmlError *xe)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct enc *e;
-	size_t i;
-
-	if (ctxt == NULL || xe == NULL || xe->level < XML_ERR_ERROR)
-		return;
-	e = ctxt->_private;
-	if (e == NULL || e->have_xml_error)
-		return;
-	snprintf(e->xml_error, sizeof(e->xml_error), "XML error at line %d: "
-	    "%s", xe->line, xe->message != NULL ? xe->message : "?");
-	for (i = 0; e->xml_error[i] != '\0'; i++)
-		if (e->xml_error[i] == '\n' || e->xml_error[i] == '\r')
-			e->xml_error[i] = ' ';
-	while (i > 0 && e->xml_error[i - 1] == ' ')
-		e->xml_error[--i] = '\0';
-	e->have_xml_error = 1;
+	if (buf_add(&e->text, s, len) != 0)
+		xml_safe_stop(xs, "out of memory");
 }
 
 int
 wbxml_encode(const char *xml, size_t len, unsigned char **out,
     size_t *outlen, char *err, size_t errlen)
 {
-	xmlParserCtxtPtr ctxt = NULL;
-	xmlSAXHandler *sax;
+	static const struct syncml_limits lim = {
+		.max_input = WBXML_MAX_INPUT,
+		.max_depth = WBXML_MAX_DEPTH,
+		.max_elements = ULONG_MAX	/* the size limit is enough */
+	};
+	static const struct xml_safe_handler h = {
+		.start = enc_start,
+		.end = enc_end,
+		.text = enc_chars
+	};
 	struct enc *e;
-	int rc = -1, prc;
+	int rc = -1;
 
 	*out = NULL;
 	*outlen = 0;
@@ -1410,48 +1269,8 @@ wbxml_encode(const char *xml, size_t len, unsigned char **out,
 		seterr(err, errlen, "empty input: no SyncML message");
 		goto out;
 	}
-	if (len > WBXML_MAX_INPUT || len > INT_MAX) {
-		seterr(err, errlen, "input too large: %zu bytes, limit %lu",
-		    len, WBXML_MAX_INPUT);
+	if (xml_safe_sax(xml, len, &lim, &h, e, err, errlen) != 0)
 		goto out;
-	}
-	ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
-	if (ctxt == NULL) {
-		seterr(err, errlen, "cannot create an XML parser");
-		goto out;
-	}
-	if (xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING) != 0) {
-		seterr(err, errlen, "libxml2 refused the parser options");
-		goto out;
-	}
-	/* SAX only: no DOM, no DTD kept, nothing loaded */
-	sax = ctxt->sax;
-	memset(sax, 0, sizeof(*sax));
-	sax->initialized = XML_SAX2_MAGIC;
-	sax->startElementNs = enc_start;
-	sax->endElementNs = enc_end;
-	sax->characters = enc_chars;
-	sax->ignorableWhitespace = enc_chars;
-	sax->cdataBlock = enc_chars;
-	sax->entityDecl = enc_entity_decl;
-	sax->unparsedEntityDecl = enc_unparsed_decl;
-	sax->elementDecl = enc_element_decl;
-	sax->attributeDecl = enc_attribute_decl;
-	sax->notationDecl = enc_notation_decl;
-	sax->reference = enc_reference;
-	sax->serror = enc_serror;
-	ctxt->_private = e;
-	prc = xmlParseDocument(ctxt);
-	if (e->failed) {
-		seterr(err, errlen, "%s", e->why);
-		goto out;
-	}
-	if (prc != 0 || !ctxt->wellFormed) {
-		seterr(err, errlen, "%s", e->have_xml_error ? e->xml_error :
-		    "not well-formed XML");
-		goto out;
-	}
 	if (!e->root_seen || e->depth != 0) {
 		seterr(err, errlen, "no SyncML element in the XML");
 		goto out;
@@ -1461,13 +1280,6 @@ wbxml_encode(const char *xml, size_t len, unsigned char **out,
 	e->out.p = NULL;
 	rc = 0;
 out:
-	if (ctxt != NULL) {
-		/* libxml2 makes a document for entity declarations even
-		 * without SAX2 tree handlers */
-		xmlFreeDoc(ctxt->myDoc);
-		ctxt->myDoc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
 	buf_free(&e->out);
 	buf_free(&e->text);
 	free(e);

@@ -9,10 +9,10 @@
  *   syncml_from_doc() (syncml.h) turns into the message model;
  * - wbxml_encode(): the XML text of syncml_writer -> WBXML bytes;
  * - wbxml_sniff(): "is this body WBXML?" from its first bytes.
- * It uses libxml2 and syncml_text_valid() (syncml.h), b64 (b64.h) and
- * util (struct buf). It knows the tag tables of code pages 0 (SyncML), 1
- * (MetInf) and 2 (DM DDF 1.2) and nothing of what the elements mean,
- * except for one rule on binary OPAQUE data (below).
+ * It uses libxml2, xml_safe (xml_safe.h), syncml_text_valid() (syncml.h),
+ * b64 (b64.h) and util (struct buf). It knows the tag tables of code
+ * pages 0 (SyncML), 1 (MetInf) and 2 (DM DDF 1.2) and nothing of what the
+ * elements mean, except for one rule on binary OPAQUE data (below).
  *
  * Decoding. Accepted: WBXML 1.1, 1.2 and 1.3 (version byte 0x01..0x03);
  * public id 0x1201 (SyncML 1.2), 0x0FD3 (SyncML 1.1), 0x01 (unknown,
@@ -38,21 +38,21 @@
  * engine sees what an XML server sends for binary values. Binary OPAQUE
  * anywhere else is refused.
  *
- * Encoding. The XML is parsed with libxml2 without entity substitution,
- * DTD, or network; a DOCTYPE internal subset or an entity reference other
- * than the predefined five is refused. Elements map by namespace and local
- * name: SyncML namespace (any version, any case) or none -> page 0,
- * syncml:metinf -> page 1, syncml:dmddf1.2 -> page 2; a child of Meta or
- * MetInf without the metinf namespace whose local name is a MetInf tag ->
- * page 1. An element in no table is an error naming it. Attributes
- * (xmlns included; WBXML SyncML has none) are dropped, as are comments
- * and processing instructions. Text and CDATA become STR_I; a
- * whitespace-only text between child elements is dropped, the text of an
- * element without child elements is kept as it is. Output: WBXML 1.2,
- * public id 0x1201 (0x0FD3 when the root namespace is SYNCML:SYNCML1.1),
- * charset UTF-8, empty string table, elements without content as tags
- * without the content bit. XML text can only hold valid UTF-8, so the
- * encoder never needs OPAQUE.
+ * Encoding. The XML is parsed by xml_safe_sax() (xml_safe.h): libxml2
+ * without entity substitution, DTD, or network; a DOCTYPE internal subset
+ * or an entity reference other than the predefined five is refused.
+ * Elements map by namespace and local name: SyncML namespace (any version,
+ * any case) or none -> page 0, syncml:metinf -> page 1, syncml:dmddf1.2 ->
+ * page 2; a child of Meta or MetInf without the metinf namespace whose
+ * local name is a MetInf tag -> page 1. An element in no table is an error
+ * naming it. Attributes (xmlns included; WBXML SyncML has none) are
+ * dropped, as are comments and processing instructions. Text and CDATA
+ * become STR_I; a whitespace-only text between child elements is dropped,
+ * the text of an element without child elements is kept as it is. Output:
+ * WBXML 1.2, public id 0x1201 (0x0FD3 when the root namespace is
+ * SYNCML:SYNCML1.1), charset UTF-8, empty string table, elements without
+ * content as tags without the content bit. XML text can only hold valid
+ * UTF-8, so the encoder never needs OPAQUE.
  */
 #ifndef LUADM_CODEC_WBXML_H
 #define LUADM_CODEC_WBXML_H

@@ -48,6 +48,7 @@ struct http {
 	long		 low_speed_limit;
 	size_t		 max_response;
 	int		 client_cert;	/* one is configured */
+	long		 responses;	/* HTTP responses received so far */
 	const volatile int *stop;	/* abandon a request when set */
 	long		 connections;	/* NUM_CONNECTS, summed */
 };
@@ -694,7 +695,7 @@ tls_io_reason(struct http *h, CURLcode rc, const struct http_xfer *x,
 	if (rc == CURLE_SSL_CONNECT_ERROR)
 		return util_asprintf("TLS handshake failed: %s", why);
 	curl_easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &app);
-	if (app > 0 && x->connects > 0 && !x->got_status)
+	if (app > 0 && x->connects > 0 && !x->got_status && h->responses == 0)
 		return util_asprintf("the server closed the connection right "
 		    "after the TLS handshake (%s): %s", h->client_cert ?
 		    "it may not accept the client certificate" :
@@ -725,6 +726,9 @@ failure_reason(struct http *h, CURLcode rc, const struct http_xfer *x)
 	case CURLE_ABORTED_BY_CALLBACK:
 		return util_asprintf("stopped (the client is shutting down)");
 	case CURLE_UNSUPPORTED_PROTOCOL:
+		if (strstr(why, "HTTP/0.9") != NULL)
+			return util_asprintf("invalid HTTP reply (not HTTP "
+			    "at all): %s", why);
 		return util_asprintf("unsupported protocol (only http and "
 		    "https): %s", why);
 	case CURLE_URL_MALFORMAT:
@@ -841,6 +845,7 @@ http_post(struct http *h, const char *url, const char *ctype,
 		set_err(err, url, util_asprintf("out of memory"));
 		goto out;
 	}
+	h->responses++;
 	resp->status = status;
 	resp->body = x.body.p;
 	resp->len = x.body.len;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "lua_account.h"
 #include "lua_dm.h"
+#include "lua_host.h"
 #include "store.h"
 #include "uri.h"
 #include "util.h"
@@ -611,6 +612,7 @@ l_run(lua_State *L)
 	struct guard *g;
 	char **argv;
 	int errpipe[2], p[3][2], e = 0, st = 0, timed_out;
+	uint64_t deadline;
 	ssize_t r;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -700,8 +702,11 @@ l_run(lua_State *L)
 		    strerror(e));
 		return 2;
 	}
-	timed_out = run_io(g, in, inlen, cap, util_now_ms() +
-	    (uint64_t)(timeout > 0 ? timeout : 1));
+	/* never past the CSP call's own deadline */
+	deadline = util_now_ms() + (uint64_t)(timeout > 0 ? timeout : 1);
+	if (lua_host_deadline(L) != 0 && lua_host_deadline(L) < deadline)
+		deadline = lua_host_deadline(L);
+	timed_out = run_io(g, in, inlen, cap, deadline);
 	if (timed_out)
 		kill(-g->pid, SIGKILL);
 	while (waitpid(g->pid, &st, 0) < 0 && errno == EINTR)

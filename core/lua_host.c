@@ -298,6 +298,14 @@ host_hook(lua_State *L, lua_Debug *ar)
 	luaL_error(L, "time limit exceeded");
 }
 
+uint64_t
+lua_host_deadline(lua_State *L)
+{
+	struct lua_host *h = host_of(L);
+
+	return h != NULL ? h->deadline : 0;
+}
+
 /* Message handler: keeps status tables, adds a traceback to the rest. */
 static int
 host_msgh(lua_State *L)

@@ -10,6 +10,7 @@
 #define LUADM_LUA_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lua.h>
 
@@ -21,6 +22,9 @@ void	lua_host_free(struct lua_host *h);
 lua_State *lua_host_state(struct lua_host *h);
 /* Bytes the state holds now. */
 size_t	lua_host_mem_used(const struct lua_host *h);
+/* The deadline (CLOCK_MONOTONIC ms) of the call running in L, 0 = none:
+ * C helpers that block (dm.run) must not wait past it. */
+uint64_t lua_host_deadline(lua_State *L);
 /* Tests: make allocation number n from now fail (0 = off). */
 void	lua_host_fail_alloc_after(struct lua_host *h, unsigned long n);
 

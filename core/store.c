@@ -5,6 +5,9 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
+#include <time.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -118,6 +121,62 @@ out:
 	return rc;
 }
 
+static int
+asprintf_path(char **out, const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+
+	*out = malloc(n);
+	if (*out == NULL)
+		return -1;
+	snprintf(*out, n, "%s/%s", dir, name);
+	return 0;
+}
+
+/*
+ * Removes <path>.tmpXXXXXX files a crash left behind (a kill between
+ * mkstemp and rename). Only those older than a few minutes: a fresh one
+ * may be another luadm process's write in progress.
+ */
+static void
+clean_stale_tmp(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *full;
+	const char *base;
+	size_t blen;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *d;
+
+	dir = slash != NULL ? strndup(path, (size_t)(slash - path)) :
+	    strdup(".");
+	base = slash != NULL ? slash + 1 : path;
+	blen = strlen(base);
+	if (dir == NULL)
+		return;
+	d = opendir(dir[0] != '\0' ? dir : "/");
+	if (d == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    strlen(de->d_name) != blen + 10 ||
+		    strncmp(de->d_name + blen, ".tmp", 4) != 0)
+			continue;
+		if (asprintf_path(&full, dir, de->d_name) != 0)
+			break;
+		if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > 300)
+			unlink(full);
+		free(full);
+	}
+	closedir(d);
+	free(dir);
+}
+
 int
 store_write_atomic(const char *path, const void *buf, size_t len, char **err)
 {
@@ -171,6 +230,7 @@ store_write_atomic_mode(const char *path, const void *buf, size_t len,
 	if (rename(tmp, path) == -1)
 		goto err;
 	free(tmp);
+	clean_stale_tmp(path);
 	/* The new content is in place; only its durability is in question. */
 	if (sync_parent(path) == -1) {
 		seterr(err, "cannot write %s: fsync of its directory: %s",

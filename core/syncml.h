@@ -3,13 +3,13 @@
  *
  * It provides:
  * - syncml_parse(): XML bytes of a server message -> struct syncml_msg
- *   (libxml2, safe options), and syncml_from_doc() for a DOM built by
- *   another codec (WBXML).
+ *   (libxml2 through xml_safe.h, the safe parse), and syncml_from_doc()
+ *   for a DOM built by another codec (WBXML).
  * - a writer (struct syncml_writer) that emits the client's message in DTD
  *   order: SyncHdr, then Status / Results / Alert / Replace, then Final.
- * It uses libxml2 only. It does not execute commands, know the DM tree,
- * check credentials or decide status codes: the engine walks the model and
- * answers through the writer.
+ * It uses libxml2 and xml_safe only. It does not execute commands, know
+ * the DM tree, check credentials or decide status codes: the engine walks
+ * the model and answers through the writer.
  *
  * The model. A struct syncml_msg is one message: the SyncHdr fields, the
  * commands of SyncBody in document order and the Final flag. Every command

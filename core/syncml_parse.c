@@ -1,14 +1,13 @@
 /*
  * syncml_parse.c: SyncML XML bytes, or a libxml2 DOM, -> struct syncml_msg.
  *
- * Safety first: the input size is checked before libxml2 sees a byte; the
- * parser runs without entity substitution, DTD loading, default attributes,
- * network or XML_PARSE_HUGE; SAX hooks stop it at the first markup
- * declaration of an internal subset, at any non-predefined entity
- * reference, and as soon as the element depth or count goes over the
- * limits, so a hostile document never becomes a big tree. The DOM is then
- * walked once more (the same checks, for DOMs made by other codecs) and
- * converted, liberally, into the model of syncml.h.
+ * Safety first: XML bytes are parsed by xml_safe_read() (xml_safe.h: size
+ * checked first, no entity substitution, DTD loading or network, stopped
+ * at any internal subset declaration, non-predefined entity reference or
+ * element depth/count over the limits), so a hostile document never
+ * becomes a big tree. The DOM is then walked once more (the same checks,
+ * for DOMs made by other codecs) and converted, liberally, into the model
+ * of syncml.h.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -18,22 +17,10 @@
 #include <strings.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
 
 #include "syncml.h"
-
-#if LIBXML_VERSION >= 21200
-#define XMLERR_CONST const
-#else
-#define XMLERR_CONST
-#endif
-
-#define PARSE_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
-	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
+#include "xml_safe.h"
 
 static const char *const kind_names[SYNCML_CMD__MAX] = {
 	[SYNCML_CMD_UNKNOWN] = "",
@@ -55,25 +42,8 @@ static const char *const kind_names[SYNCML_CMD__MAX] = {
 	[SYNCML_CMD_SYNC] = "Sync"
 };
 
-/* State of one syncml_parse(), reached from the parser's _private. */
-struct parse_state {
-	struct syncml_limits lim;
-	unsigned	 depth;		/* open elements */
-	unsigned long	 nelem;		/* elements seen */
-	int		 refused;	/* we stopped the parser */
-	char		 why[SYNCML_ERRLEN];	/* ... and why */
-	int		 have_fatal;	/* first fatal libxml2 error kept */
-	int		 have_error;	/* first other error kept */
-	char		 fatal[SYNCML_ERRLEN];
-	char		 error[SYNCML_ERRLEN];
-	startElementNsSAX2Func start;	/* libxml2's own handlers */
-	endElementNsSAX2Func end;
-};
-
 static void	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static void	refuse(xmlParserCtxtPtr, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static int	conv_cmd(const xmlNode *, struct syncml_cmd *);
 static void	cmd_clear(struct syncml_cmd *);
 
@@ -111,19 +81,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copies a libxml2 message into dst as one line, without the newline. */
-static void
-copy_line(char *dst, size_t dstlen, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < dstlen; i++)
-		dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
-	while (i > 0 && dst[i - 1] == ' ')
-		i--;
-	dst[i] = '\0';
-}
-
 static void
 limits_fill(struct syncml_limits *dst, const struct syncml_limits *src)
 {
@@ -140,241 +97,24 @@ limits_fill(struct syncml_limits *dst, const struct syncml_limits *src)
 		dst->max_elements = src->max_elements;
 }
 
-/* ---- SAX hooks ---- */
-
-/* Stops the parser; the first reason is kept. */
-static void
-refuse(xmlParserCtxtPtr ctxt, const char *fmt, ...)
-{
-	struct parse_state *ps = ctxt->_private;
-	va_list ap;
-
-	if (!ps->refused) {
-		va_start(ap, fmt);
-		vsnprintf(ps->why, sizeof(ps->why), fmt, ap);
-		va_end(ap);
-		ps->refused = 1;
-	}
-	xmlStopParser(ctxt);
-}
-
-static void
-sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
-    int nb_def, const xmlChar **attr)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse_state *ps = ctxt->_private;
-
-	if (ps->refused)
-		return;
-	if (ps->depth >= ps->lim.max_depth) {
-		refuse(ctxt, "elements nested deeper than %u (line %d)",
-		    ps->lim.max_depth, xmlSAX2GetLineNumber(ctxt));
-		return;
-	}
-	if (ps->nelem >= ps->lim.max_elements) {
-		refuse(ctxt, "more than %lu elements (line %d)",
-		    ps->lim.max_elements, xmlSAX2GetLineNumber(ctxt));
-		return;
-	}
-	ps->depth++;
-	ps->nelem++;
-	ps->start(ctx, localname, prefix, uri, nb_ns, ns, nb_attr, nb_def,
-	    attr);
-}
-
-static void
-sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse_state *ps = ctxt->_private;
-
-	if (ps->refused)
-		return;
-	if (ps->depth > 0)
-		ps->depth--;
-	ps->end(ctx, localname, prefix, uri);
-}
-
-static void
-sax_entity_decl(void *ctx, const xmlChar *name, int type,
-    const xmlChar *pub, const xmlChar *sys, xmlChar *content)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)type;
-	(void)pub;
-	(void)sys;
-	(void)content;
-	refuse(ctxt, "entity declaration \"%.40s\" refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-sax_unparsed_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys, const xmlChar *notation)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)pub;
-	(void)sys;
-	(void)notation;
-	refuse(ctxt, "entity declaration \"%.40s\" refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-sax_element_decl(void *ctx, const xmlChar *name, int type,
-    xmlElementContentPtr content)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)name;
-	(void)type;
-	(void)content;
-	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-sax_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *name,
-    int type, int def, const xmlChar *defval, xmlEnumerationPtr tree)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)elem;
-	(void)name;
-	(void)type;
-	(void)def;
-	(void)defval;
-	xmlFreeEnumeration(tree);	/* ours, as in xmlSAX2AttributeDecl */
-	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-static void
-sax_notation_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	(void)name;
-	(void)pub;
-	(void)sys;
-	refuse(ctxt, "DOCTYPE internal subset refused (line %d)",
-	    xmlSAX2GetLineNumber(ctxt));
-}
-
-/* Called for entity references that are not one of the predefined five. */
-static void
-sax_reference(void *ctx, const xmlChar *name)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-
-	refuse(ctxt, "entity reference &%.40s; refused (line %d)",
-	    (const char *)name, xmlSAX2GetLineNumber(ctxt));
-}
-
-/* Keeps the first fatal error and the first other error; prints nothing. */
-static void
-sax_serror(void *ctx, XMLERR_CONST xmlError *e)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct parse_state *ps;
-	char line[200];
-
-	if (ctxt == NULL || e == NULL)
-		return;
-	ps = ctxt->_private;
-	if (ps == NULL || e->level < XML_ERR_ERROR)
-		return;
-	copy_line(line, sizeof(line), e->message);
-	if (e->level == XML_ERR_FATAL && !ps->have_fatal) {
-		snprintf(ps->fatal, sizeof(ps->fatal),
-		    "XML error at line %d: %s", e->line, line);
-		ps->have_fatal = 1;
-	} else if (!ps->have_error) {
-		snprintf(ps->error, sizeof(ps->error),
-		    "XML error at line %d: %s", e->line, line);
-		ps->have_error = 1;
-	}
-}
-
 struct syncml_msg *
 syncml_parse(const void *buf, size_t len, const struct syncml_limits *lim,
     char *err, size_t errlen)
 {
-	struct parse_state *ps;
-	xmlParserCtxtPtr ctxt = NULL;
-	xmlDocPtr doc = NULL;
-	struct syncml_msg *msg = NULL;
-	int rc;
+	struct syncml_limits l;
+	xmlDocPtr doc;
+	struct syncml_msg *msg;
 
-	ps = calloc(1, sizeof(*ps));
-	if (ps == NULL) {
-		seterr(err, errlen, "out of memory");
-		return NULL;
-	}
-	limits_fill(&ps->lim, lim);
 	if (buf == NULL || len == 0) {
 		seterr(err, errlen, "empty input: no SyncML message");
-		goto out;
+		return NULL;
 	}
-	if (len > ps->lim.max_input || len > INT_MAX) {
-		seterr(err, errlen, "input too large: %zu bytes, limit %zu",
-		    len, ps->lim.max_input);
-		goto out;
-	}
-	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
-	if (ctxt == NULL) {
-		seterr(err, errlen, "cannot create an XML parser");
-		goto out;
-	}
-	if (xmlCtxtUseOptions(ctxt, PARSE_OPTIONS) != 0) {
-		seterr(err, errlen, "libxml2 refused the parser options");
-		goto out;
-	}
-	ctxt->_private = ps;
-	ps->start = ctxt->sax->startElementNs;
-	ps->end = ctxt->sax->endElementNs;
-	if (ps->start == NULL || ps->end == NULL) {
-		seterr(err, errlen, "libxml2 has no SAX2 element handlers");
-		goto out;
-	}
-	ctxt->sax->startElementNs = sax_start;
-	ctxt->sax->endElementNs = sax_end;
-	ctxt->sax->entityDecl = sax_entity_decl;
-	ctxt->sax->unparsedEntityDecl = sax_unparsed_decl;
-	ctxt->sax->elementDecl = sax_element_decl;
-	ctxt->sax->attributeDecl = sax_attribute_decl;
-	ctxt->sax->notationDecl = sax_notation_decl;
-	ctxt->sax->reference = sax_reference;
-	ctxt->sax->externalSubset = NULL;
-	ctxt->sax->serror = sax_serror;
-
-	rc = xmlParseDocument(ctxt);
-	doc = ctxt->myDoc;
-	ctxt->myDoc = NULL;
-	if (ps->refused) {
-		seterr(err, errlen, "%s", ps->why);
-		goto out;
-	}
-	if (rc != 0 || !ctxt->wellFormed || doc == NULL) {
-		if (ps->have_fatal)
-			seterr(err, errlen, "%s", ps->fatal);
-		else if (ps->have_error)
-			seterr(err, errlen, "%s", ps->error);
-		else
-			seterr(err, errlen, "not well-formed XML");
-		goto out;
-	}
-	msg = syncml_from_doc(doc, &ps->lim, err, errlen);
-out:
+	limits_fill(&l, lim);
+	doc = xml_safe_read(buf, len, &l, err, errlen);
+	if (doc == NULL)
+		return NULL;
+	msg = syncml_from_doc(doc, &l, err, errlen);
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
-	free(ps);
 	return msg;
 }
 

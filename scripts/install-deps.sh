@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential cmake pkg-config liblua5.4-dev lua5.4 libxml2-dev
 libxml2-utils libcurl4-openssl-dev libssl-dev openssl check libsubunit-dev
-libmicrohttpd-dev libwbxml2-dev libwbxml2-utils valgrind"
+libmicrohttpd-dev libwbxml2-dev libwbxml2-utils valgrind
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

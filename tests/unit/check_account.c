@@ -26,74 +26,13 @@
 #include "lua_account.h"
 #include "lua_host.h"
 #include "store.h"
+#include "testutil.h"
 
 #define FLEET_ID "0x0000800cABF8CA7D87C0FA21BB21B896AE2C8468CA07710326415228" \
 	"ACF2392EA1327077"
 
-/*
- * topdir is made once per TCase in the parent (unchecked fixture), so it is
- * removed even when a test fails in its forked child; tmpdir is each test's
- * own state directory inside it.
- */
-static char topdir[64];
-static char tmpdir[128];
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_account.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", topdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
+/* Each test's own state directory (testutil.h). */
+static const char *const tmpdir = testutil_tmpdir;
 
 /* "0x0000800c" + upper-case hex SHA-256 of the n bytes at u16. */
 static void
@@ -671,14 +610,12 @@ account_suite(void)
 	tc = tcase_create("id");
 	tcase_add_test(tc, test_id_ascii);
 	tcase_add_test(tc, test_id_non_ascii);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_id_invalid);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_list_find);
 	tcase_add_test(tc, test_key_rules);
@@ -689,8 +626,7 @@ account_suite(void)
 
 	tc = tcase_create("lua");
 	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_lua_binding);
 	tcase_add_test(tc, test_lua_binding_oom);
 	tcase_add_test(tc, test_dmacc_csp);
@@ -701,12 +637,5 @@ account_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
-
-	sr = srunner_create(account_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(account_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "acl.h"
+#include "testutil.h"
 
 #define OMA_EXAMPLE	"Add=www.sonera.fi-8765&Delete=www.sonera.fi-8765&" \
 			"Replace=www.sonera.fi-8765+321_ibm.com&Get=*"
@@ -264,12 +265,5 @@ acl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(acl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(acl_suite());
 }

@@ -23,6 +23,7 @@
 #include "alertq.h"
 #include "store.h"
 #include "syncml.h"
+#include "testutil.h"
 #include "util.h"
 
 #define ACC "0x0000800cABF8CA7D87C0FA21BB21B896AE2C8468CA07710326415228" \
@@ -32,81 +33,15 @@
 #define UNENROLL "com.microsoft:mdm.unenrollment.userrequest"
 #define REC15 "recorded/15-win11-26200-unenroll-1226-mark-critical.xml"
 
-static char topdir[64];
-static char tmpdir[128];
+/* Each test's own directory (testutil.h), and its queue of ACC. */
+static const char *const tmpdir = testutil_tmpdir;
 static char mapfile[512];
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_alertq.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
 
 static void
 setup(void)
 {
-	static int seq;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t%d.%ld", topdir, seq++,
-	    (long)getpid());
-	ck_assert_int_eq(mkdir(tmpdir, 0700), 0);
+	testutil_setup();
 	snprintf(mapfile, sizeof(mapfile), "%s/alerts/%s.map", tmpdir, ACC);
-}
-
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
-
-/* The whole file (NUL-terminated), or NULL when it does not exist. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	char *buf = NULL, *err = NULL;
-	int r;
-
-	r = store_read(path, 64 << 20, &buf, len, &err);
-	ck_assert_msg(r >= 0, "%s", err != NULL ? err : "?");
-	return buf;
 }
 
 /* Queues an alert; returns its id (malloc'd). */
@@ -135,7 +70,7 @@ refused(const struct alertq_alert *a, const char *want)
 	char *err = NULL, *id = (char *)"x", *before, *after;
 	size_t l1 = 0, l2 = 0;
 
-	before = slurp(mapfile, &l1);
+	before = testutil_slurp_opt(mapfile, &l1);
 	ck_assert_int_eq(alertq_check(a, &err), -1);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_msg(strstr(err, want) != NULL, "check: '%s' lacks '%s'", err,
@@ -148,7 +83,7 @@ refused(const struct alertq_alert *a, const char *want)
 	ck_assert_msg(strstr(err, want) != NULL, "add: '%s' lacks '%s'", err,
 	    want);
 	free(err);
-	after = slurp(mapfile, &l2);
+	after = testutil_slurp_opt(mapfile, &l2);
 	ck_assert_uint_eq(l1, l2);
 	if (before != NULL)
 		ck_assert_int_eq(memcmp(before, after, l1), 0);
@@ -490,7 +425,7 @@ all_refuse(const char *want)
 	char *err = NULL, *before, *after, *one = (char *)"1";
 	size_t l1, l2, n = 9;
 
-	before = slurp(mapfile, &l1);
+	before = testutil_slurp_opt(mapfile, &l1);
 	ck_assert_ptr_nonnull(before);
 	ck_assert_int_eq(alertq_list(tmpdir, ACC, &v, &n, &err), -1);
 	ck_assert_ptr_null(v);
@@ -508,7 +443,7 @@ all_refuse(const char *want)
 	ck_assert_int_eq(alertq_remove(tmpdir, ACC, &one, 1, NULL, &err), -1);
 	ck_assert_msg(strstr(err, want) != NULL, "remove: '%s'", err);
 	free(err);
-	after = slurp(mapfile, &l2);
+	after = testutil_slurp_opt(mapfile, &l2);
 	ck_assert_uint_eq(l1, l2);
 	ck_assert_int_eq(memcmp(before, after, l1), 0);
 	free(before);
@@ -526,7 +461,7 @@ START_TEST(test_corrupt)
 	free(add(ACC, "com.example/B", NULL, NULL, "two"));
 
 	/* one flipped byte: the checksum fails */
-	buf = slurp(mapfile, &len);
+	buf = testutil_slurp_opt(mapfile, &len);
 	buf[len / 2] ^= 0x20;
 	ck_assert_int_eq(store_write_atomic(mapfile, buf, len, &err), 0);
 	free(buf);
@@ -939,7 +874,7 @@ settle_case(const char *const *statuses, size_t n, const char *left,
 	size_t i, nv, delivered = 99;
 	int rc;
 
-	rm_rf(tmpdir);
+	testutil_rm_rf(tmpdir);
 	ck_assert_int_eq(mkdir(tmpdir, 0700), 0);
 	free(add(ACC, "com.example/A", NULL, NULL, NULL));
 	free(add(ACC, "com.example/B", NULL, "critical", NULL));
@@ -1075,8 +1010,7 @@ alertq_suite(void)
 	s = suite_create("alertq");
 	tc = tcase_create("queue");
 	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_test(tc, test_add_list_remove);
 	tcase_add_test(tc, test_ids_unique);
 	tcase_add_test(tc, test_validation);
@@ -1088,8 +1022,7 @@ alertq_suite(void)
 
 	tc = tcase_create("session");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_test(tc, test_emit_like_windows);
 	tcase_add_test(tc, test_emit_fields_and_limit);
 	tcase_add_test(tc, test_settle);
@@ -1101,12 +1034,5 @@ alertq_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(alertq_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(alertq_suite());
 }

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "b64.h"
+#include "testutil.h"
 
 /* The longest header value auth_hmac_parse() reads, as auth.h says. */
 #define HMAC_MAX	1024
@@ -791,12 +792,5 @@ auth_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(auth_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(auth_suite());
 }

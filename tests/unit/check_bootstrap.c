@@ -23,6 +23,7 @@
 #include "b64.h"
 #include "bootstrap.h"
 #include "store.h"
+#include "testutil.h"
 #include "util.h"
 
 #define DATA		LUADM_TEST_DATA "/bootstrap"
@@ -33,102 +34,18 @@
 #define MS_ROOT_THUMB	"031336C933CC7E228B88880D78824FB2909A0A2F"
 #define MS_MY_THUMB	"F9A4F20FC50D990FDD0E3DB9AFCBF401818D5462"
 
-static char topdir[64];
-static char tmpdir[128];	/* this test's scratch directory */
+/* This test's scratch directory (testutil.h). */
+static const char *const tmpdir = testutil_tmpdir;
 static char state[256];		/* tmpdir/state */
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_bootstrap.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
 
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", topdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	testutil_setup();
 	snprintf(state, sizeof(state), "%s/state", tmpdir);
 }
 
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
-
 /* ---- helpers ---- */
-
-/* The whole file, malloc'd and NUL-terminated; *len may be NULL. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	char *buf = NULL;
-	size_t n;
-
-	ck_assert_msg(store_read(path, 64u << 20, &buf, &n, NULL) == 0,
-	    "cannot read %s", path);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
-/* Writes s to tmpdir/name; returns the path (static buffer, rotating). */
-static const char *
-put(const char *name, const char *s, size_t len)
-{
-	static char paths[4][512];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	ck_assert_int_eq(store_write_atomic_mode(p, s, len, 0644, NULL), 0);
-	return p;
-}
-
-static const char *
-put_str(const char *name, const char *s)
-{
-	return put(name, s, strlen(s));
-}
 
 /* s with every "from" replaced by "to", malloc'd. */
 static char *
@@ -180,7 +97,7 @@ make_cert(const char *name, const char *cn, char **b64, char *thumb)
 	sh("openssl x509 -in %s/%s.pem -outform DER -out %s/%s.der", tmpdir,
 	    name, tmpdir, name);
 	snprintf(path, sizeof(path), "%s/%s.der", tmpdir, name);
-	der = slurp(path, &len);
+	der = testutil_slurp(path, &len);
 	*b64 = b64_encode(der, len);
 	ck_assert_ptr_nonnull(*b64);
 	ck_assert_int_eq(EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL),
@@ -216,7 +133,7 @@ snap_dir(struct buf *b, const char *dir)
 			if (S_ISDIR(st.st_mode))
 				snap_dir(b, path);
 			else {
-				data = slurp(path, &len);
+				data = testutil_slurp(path, &len);
 				ck_assert_int_eq(buf_add(b, data, len), 0);
 				free(data);
 			}
@@ -419,7 +336,7 @@ START_TEST(test_real_ca)
 
 	make_cert("rootA", "luadm test root A", &b64a, ta);
 	make_cert("rootB", "luadm test root B", &b64b, tb);
-	doc = slurp(MS_SAMPLE, NULL);
+	doc = testutil_slurp(MS_SAMPLE, NULL);
 	d2 = replace(doc, "B64 encoded cert insert here", b64a);
 	free(doc);
 	doc = replace(d2, MS_ROOT_THUMB, ta);
@@ -431,7 +348,7 @@ START_TEST(test_real_ca)
 	snprintf(ca, sizeof(ca), "<characteristic type=\"%s\">", ta);
 	d2 = replace(doc, ca, want);
 	ck_assert_str_ne(d2, doc);
-	path = put_str("real.xml", d2);
+	path = testutil_write_str("real.xml", d2);
 	free(doc);
 	free(d2);
 
@@ -451,14 +368,14 @@ START_TEST(test_real_ca)
 	/* openssl reads the bundle; the first certificate is root B's */
 	sh("openssl x509 -in %s -noout -subject > %s/subject", ca, tmpdir);
 	snprintf(want, sizeof(want), "%s/subject", tmpdir);
-	pem = slurp(want, NULL);
+	pem = testutil_slurp(want, NULL);
 	ck_assert_ptr_nonnull(strstr(pem, "luadm test root B"));
 	free(pem);
 	/* both certificates are in it, byte for byte, and usable */
 	sh("cat %s/rootB.pem %s/rootA.pem | cmp -s - %s", tmpdir, tmpdir, ca);
 	sh("openssl verify -CAfile %s %s/rootA.pem >/dev/null", ca, tmpdir);
 	sh("openssl verify -CAfile %s %s/rootB.pem >/dev/null", ca, tmpdir);
-	pem = slurp(ca, NULL);
+	pem = testutil_slurp(ca, NULL);
 	n = 0;
 	for (d2 = pem; (d2 = strstr(d2, "BEGIN CERTIFICATE")) != NULL; d2++)
 		n++;
@@ -476,12 +393,12 @@ client_doc(const char *b64, const char *thumb)
 	char *doc, *d2;
 	const char *path;
 
-	doc = slurp(MS_SAMPLE, NULL);
+	doc = testutil_slurp(MS_SAMPLE, NULL);
 	d2 = replace(doc, "B64EncodedCertInsertedHere", b64);
 	free(doc);
 	doc = replace(d2, MS_MY_THUMB, thumb);
 	free(d2);
-	path = put_str("client.xml", doc);
+	path = testutil_write_str("client.xml", doc);
 	free(doc);
 	return path;
 }
@@ -534,8 +451,8 @@ START_TEST(test_client_cert)
 	ck_assert_uint_eq(warnings_with(&r, "--client-key"), 0);
 	ck_assert_int_eq(stat(r.key_file, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	k1 = slurp(key, NULL);
-	k2 = slurp(r.key_file, NULL);
+	k1 = testutil_slurp(key, NULL);
+	k2 = testutil_slurp(r.key_file, NULL);
 	ck_assert_str_eq(k1, k2);
 	free(k1);
 	free(k2);
@@ -586,14 +503,14 @@ START_TEST(test_rebootstrap)
 
 	/* the new document: another NAME, no AAUTHDATA for APPSRV, a new
 	 * one for CLIENT */
-	doc = slurp(FLEET_DOC, NULL);
+	doc = testutil_slurp(FLEET_DOC, NULL);
 	d2 = replace(doc, "Fleet Device Management", "Fleet (renamed)");
 	free(doc);
 	doc = replace(d2, "<parm name=\"AAUTHDATA\" value=\"AAAA\"/>", "");
 	free(d2);
 	d2 = replace(doc, "value=\"nonce\"", "value=\"Tm9uY2U=\"");
 	free(doc);
-	path = put_str("again.xml", d2);
+	path = testutil_write_str("again.xml", d2);
 	free(d2);
 	boot_ok(path, NULL, &r);
 	ck_assert_int_eq(r.updated, 1);
@@ -704,7 +621,7 @@ START_TEST(test_errors)
 	before = snapshot();
 
 	for (i = 0; bad_docs[i].name != NULL; i++) {
-		path = put_str(bad_docs[i].name, bad_docs[i].text);
+		path = testutil_write_str(bad_docs[i].name, bad_docs[i].text);
 		rc = bootstrap_run(state, path, NULL, &r, &err);
 		ck_assert_msg(rc == -1, "%s: accepted", bad_docs[i].name);
 		ck_assert_msg(err != NULL && strstr(err, path) != NULL,
@@ -729,7 +646,7 @@ START_TEST(test_errors)
 		buf_addstr(&deep, "</characteristic>");
 	big = util_asprintf("<wap-provisioningdoc>%s</wap-provisioningdoc>",
 	    deep.p);
-	path = put_str("deep.xml", big);
+	path = testutil_write_str("deep.xml", big);
 	free(big);
 	buf_free(&deep);
 	ck_assert_int_eq(bootstrap_run(state, path, NULL, &r, &err), -1);
@@ -743,7 +660,7 @@ START_TEST(test_errors)
 	ck_assert_ptr_nonnull(big);
 	memset(big, ' ', BOOTSTRAP_MAX_FILE + 100);
 	memcpy(big, APP_HEAD, strlen(APP_HEAD));
-	path = put("big.xml", big, BOOTSTRAP_MAX_FILE + 100);
+	path = testutil_write("big.xml", big, BOOTSTRAP_MAX_FILE + 100);
 	free(big);
 	ck_assert_int_eq(bootstrap_run(state, path, NULL, &r, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err, path));
@@ -764,8 +681,8 @@ START_TEST(test_errors)
 	free(err);
 	err = NULL;
 	bootstrap_result_free(&r);
-	path = put_str("notakey.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
-	    "-----END PRIVATE KEY-----\n");
+	path = testutil_write_str("notakey.pem",
+	    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
 	ck_assert_int_eq(bootstrap_run(state, FLEET_DOC, path, &r, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not an unencrypted PEM private "
 	    "key"));
@@ -800,7 +717,7 @@ START_TEST(test_warnings)
 	struct account *a;
 	const char *path;
 
-	path = put_str("warn.xml",
+	path = testutil_write_str("warn.xml",
 	    APP_HEAD APP_ID APP_ADDR
 	    "<parm name=\"FUTURE-PARM\" value=\"1\"/>\n"
 	    "<parm name=\"USEHWDEVID\"/>\n"
@@ -846,8 +763,7 @@ bootstrap_suite(void)
 	s = suite_create("bootstrap");
 	tc = tcase_create("bootstrap");
 	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_test(tc, test_ms_sample);
 	tcase_add_test(tc, test_fleet_like);
 	tcase_add_test(tc, test_real_ca);
@@ -862,12 +778,5 @@ bootstrap_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
-
-	sr = srunner_create(bootstrap_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(bootstrap_suite());
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "testutil.h"
 
 #define CONFIG_DIR	LUADM_TEST_DATA "/config"
 
@@ -359,12 +360,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(config_suite());
 }

@@ -26,88 +26,24 @@
 #include "csp.h"
 #include "dm_status.h"
 #include "lua_host.h"
+#include "testutil.h"
 #include "tree.h"
 #include "uri.h"
 #include "util.h"
 
 #define UNIT_DIR	LUADM_TEST_DATA "/csp/unit"
 
-/*
- * topdir is made once per TCase in the parent (unchecked fixture) so that
- * it is removed even when a test fails in its forked child; tmpdir is each
- * test's own directory in it, holding root/ (the system root) and state/.
- */
-static char topdir[64];
-static char tmpdir[128];
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_csp.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
+/* Each test's own directory, holding root/ (the system root) and state/. */
+static const char *const tmpdir = testutil_tmpdir;
 
 static void
 setup(void)
 {
 	char p[256];
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", topdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	testutil_setup();
 	snprintf(p, sizeof(p), "%s/root", tmpdir);
 	ck_assert_int_eq(mkdir(p, 0700), 0);
-}
-
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
-
-/* Replaces *dst (malloc'd) with a copy of s. */
-static void
-set_str(char **dst, const char *s)
-{
-	free(*dst);
-	*dst = strdup(s);
-	ck_assert_ptr_nonnull(*dst);
 }
 
 /*
@@ -120,13 +56,9 @@ test_config(unsigned timeout_ms, size_t memory)
 	struct config *cfg;
 	char p[256];
 
-	cfg = config_defaults();
-	ck_assert_ptr_nonnull(cfg);
-	snprintf(p, sizeof(p), "%s/state", tmpdir);
-	set_str(&cfg->state_dir, p);
+	cfg = testutil_config(tmpdir, UNIT_DIR, NULL);
 	snprintf(p, sizeof(p), "%s/root", tmpdir);
-	set_str(&cfg->sysroot, p);
-	set_str(&cfg->csp_path[0], UNIT_DIR);
+	testutil_set_str(&cfg->sysroot, p);
 	cfg->limits.csp_timeout_ms = timeout_ms;
 	cfg->limits.csp_memory = memory;
 	cfg->limits.run_timeout_ms = 5000;
@@ -147,21 +79,6 @@ load_unit(const struct config *cfg, const char *name)
 	    csp_broken(c));
 	ck_assert_str_eq(csp_name(c), name);
 	return c;
-}
-
-/* Writes len bytes to tmpdir/name; returns the path (static buffer). */
-static const char *
-write_file(const char *name, const char *text, size_t len)
-{
-	static char p[256];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	f = fopen(p, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	return p;
 }
 
 /* The 1-based line of the first line of file holding needle. */
@@ -375,7 +292,7 @@ START_TEST(test_meta_contract)
 	struct csp_value v;
 	struct csp *c;
 
-	c = csp_load(write_file("meta.lua", text, strlen(text)), cfg);
+	c = csp_load(testutil_write("meta.lua", text, strlen(text)), cfg);
 	ck_assert_ptr_nonnull(c);
 	/* loaded or refused; either way calls answer */
 	if (csp_get(c, NULL, 0, "", &v, NULL) == DM_OK)
@@ -516,7 +433,7 @@ START_TEST(test_broken)
 	size_t i, len;
 
 	len = broken[_i].len != 0 ? broken[_i].len : strlen(broken[_i].text);
-	path = write_file(broken[_i].name, broken[_i].text, len);
+	path = testutil_write(broken[_i].name, broken[_i].text, len);
 	c = csp_load(path, cfg);
 	ck_assert_ptr_nonnull(c);
 	why = csp_broken(c);
@@ -559,7 +476,7 @@ START_TEST(test_bytecode_refused)
 	const char *path;
 
 	/* as text it loads */
-	path = write_file("text.lua", good, strlen(good));
+	path = testutil_write("text.lua", good, strlen(good));
 	c = csp_load(path, cfg);
 	ck_assert_ptr_null(csp_broken(c));
 	csp_free(c);
@@ -569,7 +486,7 @@ START_TEST(test_bytecode_refused)
 	ck_assert_int_eq(lua_dump(L, dump_writer, &b, 0), 0);
 	lua_close(L);
 	ck_assert_int_eq(b.p[0], '\x1b');
-	path = write_file("bytecode.lua", b.p, b.len);
+	path = testutil_write("bytecode.lua", b.p, b.len);
 	buf_free(&b);
 	c = csp_load(path, cfg);
 	ck_assert_ptr_nonnull(csp_broken(c));
@@ -877,7 +794,7 @@ load_dmapi(struct config *cfg)
 
 	snprintf(p, sizeof(p), "%s/root/etc", tmpdir);
 	ck_assert_int_eq(mkdir(p, 0700), 0);
-	write_file("root/etc/data.txt", "0123456789", 10);
+	testutil_write("root/etc/data.txt", "0123456789", 10);
 	return load_unit(cfg, "dmapi");
 }
 
@@ -998,8 +915,7 @@ csp_suite(void)
 
 	tc = tcase_create("failures");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_loop_test(tc, test_failure_leaves_state_usable, 0,
 	    sizeof(failures) / sizeof(failures[0]));
 	tcase_add_test(tc, test_status_after_recovered_alloc);
@@ -1008,8 +924,7 @@ csp_suite(void)
 
 	tc = tcase_create("escapes");
 	tcase_set_timeout(tc, 5);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_loop_test(tc, test_escape_hooks, 0,
 	    sizeof(escapes) / sizeof(escapes[0]));
 	tcase_add_test(tc, test_escape_gc_at_close);
@@ -1019,8 +934,7 @@ csp_suite(void)
 
 	tc = tcase_create("load");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_loop_test(tc, test_broken, 0,
 	    sizeof(broken) / sizeof(broken[0]));
 	tcase_add_test(tc, test_bytecode_refused);
@@ -1029,8 +943,7 @@ csp_suite(void)
 
 	tc = tcase_create("calls");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_test(tc, test_get_shapes);
 	tcase_add_loop_test(tc, test_get_bad_children, 0,
 	    sizeof(bad_lists) / sizeof(bad_lists[0]));
@@ -1045,8 +958,7 @@ csp_suite(void)
 
 	tc = tcase_create("dm");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, setup);
 	tcase_add_test(tc, test_dm_files);
 	tcase_add_test(tc, test_dm_run);
 	tcase_add_test(tc, test_dm_run_runner);
@@ -1058,14 +970,7 @@ csp_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	/* as luadm's main does: a child closing its stdin must not kill us */
 	signal(SIGPIPE, SIG_IGN);
-	sr = srunner_create(csp_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(csp_suite());
 }

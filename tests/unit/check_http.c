@@ -18,6 +18,7 @@
 
 #include "http.h"
 #include "http_fixture.h"
+#include "testutil.h"
 #include "util.h"
 
 #define CT_DM	"application/vnd.syncml.dm+xml"
@@ -915,8 +916,7 @@ http_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	/* the test server is local: no proxy from the environment */
 	unsetenv("http_proxy");
@@ -930,11 +930,8 @@ main(void)
 		curl_global_cleanup();
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(http_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = testutil_run(http_suite());
 	fx_pki_destroy(&pki);
 	curl_global_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -23,6 +23,7 @@
 
 #include "account.h"
 #include "notify.h"
+#include "testutil.h"
 
 /* omadm-spec.md section 4: version 12, background, server-initiated,
  * session 0x1A2B, id "dmserver", password "srvsecret", nonce 4 x 0x00. */
@@ -691,11 +692,5 @@ notify_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(notify_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(notify_suite());
 }

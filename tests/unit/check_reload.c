@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dm_status.h"
+#include "testutil.h"
 #include "tree.h"
 #include "uri.h"
 
@@ -53,17 +54,10 @@ get(struct tree *t)
 static struct config *
 make_config(void)
 {
-	struct config *cfg = config_defaults();
 	char p[256];
 
-	ck_assert_ptr_nonnull(cfg);
-	snprintf(p, sizeof(p), "%s/state", dir);
-	free(cfg->state_dir);
-	cfg->state_dir = strdup(p);
 	snprintf(p, sizeof(p), "%s/csp", dir);
-	free(cfg->csp_path[0]);
-	cfg->csp_path[0] = strdup(p);
-	return cfg;
+	return testutil_config(dir, p, NULL);
 }
 
 START_TEST(test_broken_keeps_previous)
@@ -117,15 +111,9 @@ main(void)
 {
 	Suite *s = suite_create("reload");
 	TCase *tc = tcase_create("reload");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_broken_keeps_previous);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(s);
 }

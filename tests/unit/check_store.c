@@ -17,72 +17,10 @@
 #include <openssl/evp.h>
 
 #include "store.h"
+#include "testutil.h"
 
-/*
- * topdir is made once per TCase in the parent (unchecked fixture), so it is
- * removed even when a test fails in its forked child; tmpdir is each test's
- * own scratch directory inside it.
- */
-static char topdir[64];
-static char tmpdir[128];
-
-/* Removes path and everything below it. */
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_store.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", topdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
+/* Each test's own scratch directory (testutil.h). */
+static const char *const tmpdir = testutil_tmpdir;
 
 /* tmpdir + "/" + name in a static buffer (one at a time). */
 static const char *
@@ -810,8 +748,7 @@ store_suite(void)
 
 	tc = tcase_create("files");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_write_atomic_fails);
 	tcase_add_test(tc, test_read);
@@ -825,12 +762,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(store_suite());
 }

@@ -26,6 +26,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "syncml.h"
+#include "testutil.h"
 
 #ifndef LUADM_SOURCE_DIR
 #define LUADM_SOURCE_DIR "."
@@ -81,34 +82,11 @@ sample_path(const char *rel)
 	return p;
 }
 
-/* The whole file; free it. */
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	FILE *f;
-	char *buf;
-	long n;
-
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*lenp = (size_t)n;
-	return buf;
-}
-
 static char *
 sample(const char *rel, size_t *lenp)
 {
 	char *p = sample_path(rel);
-	char *buf = slurp(p, lenp);
+	char *buf = testutil_slurp(p, lenp);
 
 	free(p);
 	return buf;
@@ -213,7 +191,7 @@ parse_dir(const char *sub, size_t *nbad)
 		if (nl < 4 || strcmp(de->d_name + nl - 4, ".xml") != 0)
 			continue;
 		ck_assert_int_ge(xasprintf(&path, "%s/%s", dir, de->d_name), 0);
-		buf = slurp(path, &len);
+		buf = testutil_slurp(path, &len);
 		want = NULL;
 		for (i = 0; i < sizeof(bad_samples) / sizeof(*bad_samples);
 		    i++)
@@ -1801,13 +1779,9 @@ syncml_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
+	int rc;
 
-	sr = srunner_create(syncml_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = testutil_run(syncml_suite());
 	xmlCleanupParser();
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

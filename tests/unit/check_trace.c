@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "testutil.h"
 
 static char *
 redact(const char *in)
@@ -99,11 +100,5 @@ trace_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(trace_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return testutil_run(trace_suite());
 }

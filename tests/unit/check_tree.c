@@ -20,76 +20,19 @@
 #include "config.h"
 #include "csp.h"
 #include "dm_status.h"
+#include "testutil.h"
 #include "tree.h"
 #include "uri.h"
 
 #define TREE_DIR	LUADM_TEST_DATA "/csp/tree"
 #define OVERRIDE_DIR	LUADM_TEST_DATA "/csp/tree-override"
 
-/* Per TCase (unchecked, removed even after a failure) and per test. */
-static char topdir[64];
-static char tmpdir[128];
+/* Each test's own directory (testutil.h). */
+static const char *const tmpdir = testutil_tmpdir;
 
 static const struct tree_who srv1 = { .server_id = "srv1" };
 static const struct tree_who srv2 = { .server_id = "srv2" };
 static const struct tree_who admin = { .server_id = NULL };
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[4096];
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void
-setup_top(void)
-{
-	strcpy(topdir, "/tmp/check_tree.XXXXXX");
-	if (mkdtemp(topdir) == NULL) {
-		perror("mkdtemp");
-		exit(EXIT_FAILURE);
-	}
-}
-
-static void
-teardown_top(void)
-{
-	rm_rf(topdir);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", topdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	rm_rf(tmpdir);
-}
 
 /*
  * Defaults with csp_path = tree/ (then tree-override/ when override is
@@ -99,23 +42,9 @@ static struct config *
 tree_config(int override)
 {
 	struct config *cfg;
-	char p[256];
 
-	cfg = config_defaults();
-	ck_assert_ptr_nonnull(cfg);
-	free(cfg->state_dir);
-	snprintf(p, sizeof(p), "%s/state", tmpdir);
-	cfg->state_dir = strdup(p);
-	free(cfg->csp_path[0]);
-	free(cfg->csp_path);
-	cfg->csp_path = calloc(2, sizeof(char *));
-	ck_assert_ptr_nonnull(cfg->csp_path);
-	cfg->csp_path[0] = strdup(TREE_DIR);
-	cfg->ncsp_path = 1;
-	if (override) {
-		cfg->csp_path[1] = strdup(OVERRIDE_DIR);
-		cfg->ncsp_path = 2;
-	}
+	cfg = testutil_config(tmpdir, TREE_DIR, override ? OVERRIDE_DIR : NULL,
+	    NULL);
 	cfg->limits.csp_timeout_ms = 2000;
 	return cfg;
 }
@@ -812,8 +741,7 @@ tree_suite(void)
 
 	tc = tcase_create("mounts");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_longest_prefix);
 	tcase_add_test(tc, test_case_insensitive_prefix);
 	tcase_add_test(tc, test_override);
@@ -822,8 +750,7 @@ tree_suite(void)
 
 	tc = tcase_create("rules");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_core_nodes);
 	tcase_add_test(tc, test_unmounted);
 	tcase_add_test(tc, test_add_rules);
@@ -832,8 +759,7 @@ tree_suite(void)
 
 	tc = tcase_create("properties");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_loop_test(tc, test_prop_get, 0,
 	    sizeof(props) / sizeof(props[0]));
 	tcase_add_test(tc, test_prop_unsupported);
@@ -843,8 +769,7 @@ tree_suite(void)
 
 	tc = tcase_create("acl");
 	tcase_set_timeout(tc, 30);
-	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	testutil_fixtures(tc, NULL);
 	tcase_add_test(tc, test_acl_enforced);
 	tcase_add_test(tc, test_acl_inherited);
 	tcase_add_test(tc, test_acl_default);
@@ -861,12 +786,5 @@ tree_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(tree_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return testutil_run(tree_suite());
 }

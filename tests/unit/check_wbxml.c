@@ -34,6 +34,7 @@
 #include "b64.h"
 #include "codec_wbxml.h"
 #include "syncml.h"
+#include "testutil.h"
 #include "util.h"
 
 #ifndef LUADM_SOURCE_DIR
@@ -54,29 +55,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The whole file; free it. */
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	FILE *f;
-	char *buf;
-	long n;
-
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*lenp = (size_t)n;
-	return buf;
-}
-
 /* A file of tests/data/wbxml; free it. */
 static char *
 vector(const char *name, size_t *lenp)
@@ -85,7 +63,7 @@ vector(const char *name, size_t *lenp)
 
 	p = util_asprintf("%s/wbxml/%s", LUADM_TEST_DATA, name);
 	ck_assert_ptr_nonnull(p);
-	buf = slurp(p, lenp);
+	buf = testutil_slurp(p, lenp);
 	free(p);
 	return buf;
 }
@@ -566,7 +544,7 @@ roundtrip_file(const char *path)
 	size_t len, wlen;
 	xmlDocPtr ref, doc;
 
-	xml = slurp(path, &len);
+	xml = testutil_slurp(path, &len);
 	m1 = syncml_parse(xml, len, NULL, NULL, 0);
 	if (m1 == NULL) {
 		free(xml);
@@ -1596,13 +1574,9 @@ wbxml_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
+	int rc;
 
-	sr = srunner_create(wbxml_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = testutil_run(wbxml_suite());
 	xmlCleanupParser();
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }
