@@ -2,8 +2,8 @@
  * bootstrap.c: wap-provisioningdoc -> DM account (see bootstrap.h).
  *
  * Three steps, so that nothing is written unless the whole document is
- * good: parse (libxml2 with SAX hooks that stop at any DTD declaration or
- * entity reference, and at depth/size limits), plan (walk the DOM into the
+ * good: parse (xml_safe_read(): the policy every untrusted XML text
+ * meets, with the document's depth/size limits), plan (walk the DOM into the
  * keys to set, the PEM files to write and the warnings; load and check the
  * client key), apply (merge the plan into the account, write the PEM
  * files, then the account map last).
@@ -15,11 +15,7 @@
 #include <strings.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlversion.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -30,33 +26,13 @@
 #include "b64.h"
 #include "bootstrap.h"
 #include "store.h"
+#include "syncml.h"
 #include "uri.h"
 #include "util.h"
+#include "xml_safe.h"
 
-#if LIBXML_VERSION >= 21200
-#define XMLERR_CONST const
-#else
-#define XMLERR_CONST
-#endif
-
-#define XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
-	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
 #define XML_MAX_DEPTH	32
 #define XML_MAX_ELEMENTS 20000
-#define MSG_LEN		256
-
-/* State of one parse, reached from the parser's _private. */
-struct xml_state {
-	unsigned	 depth;
-	unsigned long	 nelem;
-	int		 refused;	/* a hook stopped the parser */
-	char		 why[MSG_LEN];
-	int		 line;		/* of the first error */
-	int		 have_err;
-	char		 err[MSG_LEN];
-	startElementNsSAX2Func start;
-	endElementNsSAX2Func end;
-};
 
 /* A certificate of the document that may become the client's. */
 struct cand {
@@ -83,8 +59,6 @@ struct plan {
 static void	seterr(char **, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static int	warn(struct plan *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static void	refuse(xmlParserCtxtPtr, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 static void
@@ -125,223 +99,22 @@ warn(struct plan *p, const char *fmt, ...)
 
 /* ---- parsing ---- */
 
-static void
-refuse(xmlParserCtxtPtr ctxt, const char *fmt, ...)
-{
-	struct xml_state *xs = ctxt->_private;
-	va_list ap;
-
-	if (!xs->refused) {
-		va_start(ap, fmt);
-		vsnprintf(xs->why, sizeof(xs->why), fmt, ap);
-		va_end(ap);
-		xs->line = xmlSAX2GetLineNumber(ctxt);
-		xs->refused = 1;
-	}
-	xmlStopParser(ctxt);
-}
-
-static void
-sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nns, const xmlChar **ns, int nattr,
-    int ndefaulted, const xmlChar **attrs)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct xml_state *xs = ctxt->_private;
-
-	if (++xs->depth > XML_MAX_DEPTH) {
-		refuse(ctxt, "elements nested deeper than %d", XML_MAX_DEPTH);
-		return;
-	}
-	if (++xs->nelem > XML_MAX_ELEMENTS) {
-		refuse(ctxt, "more than %d elements", XML_MAX_ELEMENTS);
-		return;
-	}
-	xs->start(ctx, localname, prefix, uri, nns, ns, nattr, ndefaulted,
-	    attrs);
-}
-
-static void
-sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct xml_state *xs = ctxt->_private;
-
-	if (xs->depth > 0)
-		xs->depth--;
-	xs->end(ctx, localname, prefix, uri);
-}
-
-static void
-sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *pub,
-    const xmlChar *sys, xmlChar *content)
-{
-	refuse(ctx, "entity declarations are not allowed (\"%.40s\")",
-	    (const char *)name);
-}
-
-static void
-sax_unparsed_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys, const xmlChar *notation)
-{
-	refuse(ctx, "entity declarations are not allowed (\"%.40s\")",
-	    (const char *)name);
-}
-
-static void
-sax_element_decl(void *ctx, const xmlChar *name, int type,
-    xmlElementContentPtr content)
-{
-	refuse(ctx, "DTD declarations are not allowed");
-}
-
-static void
-sax_attribute_decl(void *ctx, const xmlChar *elem, const xmlChar *name,
-    int type, int def, const xmlChar *defval, xmlEnumerationPtr tree)
-{
-	xmlFreeEnumeration(tree);
-	refuse(ctx, "DTD declarations are not allowed");
-}
-
-static void
-sax_notation_decl(void *ctx, const xmlChar *name, const xmlChar *pub,
-    const xmlChar *sys)
-{
-	refuse(ctx, "DTD declarations are not allowed");
-}
-
-static void
-sax_reference(void *ctx, const xmlChar *name)
-{
-	refuse(ctx, "entity reference &%.40s; is not allowed",
-	    (const char *)name);
-}
-
-/* Keeps the first error as one line; prints nothing. */
-static void
-sax_serror(void *ctx, XMLERR_CONST xmlError *e)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	struct xml_state *xs;
-	size_t i;
-
-	if (ctxt == NULL || e == NULL || e->level < XML_ERR_ERROR)
-		return;
-	xs = ctxt->_private;
-	if (xs == NULL || xs->have_err)
-		return;
-	snprintf(xs->err, sizeof(xs->err), "%s", e->message != NULL ?
-	    e->message : "not well-formed");
-	for (i = 0; xs->err[i] != '\0'; i++)
-		if (xs->err[i] == '\n' || xs->err[i] == '\r')
-			xs->err[i] = ' ';
-	while (i > 0 && xs->err[i - 1] == ' ')
-		xs->err[--i] = '\0';
-	xs->line = e->line;
-	xs->have_err = 1;
-}
-
-/* 1 when the subtree at n holds an entity reference (in text or attrs). */
-static int
-has_entref(const xmlNode *n)
-{
-	const xmlAttr *a;
-	const xmlNode *c;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type == XML_ENTITY_REF_NODE ||
-		    n->type == XML_ENTITY_DECL)
-			return 1;
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		for (a = n->properties; a != NULL; a = a->next)
-			for (c = a->children; c != NULL; c = c->next)
-				if (c->type == XML_ENTITY_REF_NODE)
-					return 1;
-		if (has_entref(n->children))
-			return 1;
-	}
-	return 0;
-}
-
-/* 1 when buf holds s. */
-static int
-contains(const char *buf, size_t len, const char *s)
-{
-	size_t n = strlen(s), i;
-
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, s, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* Parses buf safely. Returns the document or NULL with *err. */
+/*
+ * Parses buf under the shared safe-XML policy (xml_safe.h: no DTD
+ * declarations, no entities, no network) within the document limits.
+ * Returns the document or NULL with *err naming the file.
+ */
 static xmlDocPtr
 parse_xml(const char *file, const char *buf, size_t len, char **err)
 {
-	struct xml_state xs;
-	xmlParserCtxtPtr ctxt = NULL;
-	xmlDocPtr doc = NULL;
-	int rc;
+	struct syncml_limits lim = { BOOTSTRAP_MAX_FILE, XML_MAX_DEPTH,
+	    XML_MAX_ELEMENTS };
+	char why[XML_SAFE_ERRLEN];
+	xmlDocPtr doc;
 
-	memset(&xs, 0, sizeof(xs));
-	if (contains(buf, len, "<!ENTITY")) {
-		seterr(err, "%s: entity declarations are not allowed", file);
-		return NULL;
-	}
-	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
-	if (ctxt == NULL) {
-		seterr(err, "%s: cannot create an XML parser", file);
-		return NULL;
-	}
-	if (xmlCtxtUseOptions(ctxt, XML_OPTIONS) != 0 ||
-	    ctxt->sax->startElementNs == NULL ||
-	    ctxt->sax->endElementNs == NULL) {
-		seterr(err, "%s: libxml2 refused the parser set-up", file);
-		goto out;
-	}
-	ctxt->_private = &xs;
-	xs.start = ctxt->sax->startElementNs;
-	xs.end = ctxt->sax->endElementNs;
-	ctxt->sax->startElementNs = sax_start;
-	ctxt->sax->endElementNs = sax_end;
-	ctxt->sax->entityDecl = sax_entity_decl;
-	ctxt->sax->unparsedEntityDecl = sax_unparsed_decl;
-	ctxt->sax->elementDecl = sax_element_decl;
-	ctxt->sax->attributeDecl = sax_attribute_decl;
-	ctxt->sax->notationDecl = sax_notation_decl;
-	ctxt->sax->reference = sax_reference;
-	ctxt->sax->externalSubset = NULL;
-	ctxt->sax->serror = sax_serror;
-	rc = xmlParseDocument(ctxt);
-	doc = ctxt->myDoc;
-	ctxt->myDoc = NULL;
-	if (xs.refused) {
-		seterr(err, "%s:%d: %s", file, xs.line, xs.why);
-		goto fail;
-	}
-	if (rc != 0 || !ctxt->wellFormed || doc == NULL) {
-		if (xs.have_err)
-			seterr(err, "%s:%d: XML error: %s", file, xs.line,
-			    xs.err);
-		else
-			seterr(err, "%s: XML error: not well-formed", file);
-		goto fail;
-	}
-	if ((doc->intSubset != NULL && (doc->intSubset->entities != NULL ||
-	    doc->intSubset->pentities != NULL)) || doc->extSubset != NULL ||
-	    has_entref(doc->children)) {
-		seterr(err, "%s: entities are not allowed", file);
-		goto fail;
-	}
-	goto out;
-fail:
-	xmlFreeDoc(doc);
-	doc = NULL;
-out:
-	xmlFreeParserCtxt(ctxt);
+	doc = xml_safe_read(buf, len, &lim, why, sizeof(why));
+	if (doc == NULL)
+		seterr(err, "%s: %s", file, why);
 	return doc;
 }
 

@@ -168,7 +168,7 @@ refuse() {	# refuse NAME EXPECTED-TEXT [--client-key KEY]
 }
 printf '%s\n' '<wap-provisioningdoc>' '<characteristic type="APPLICATION">' \
     '</wap-provisioningdoc>' > "$T/broken.xml"
-refuse broken.xml "broken.xml:3: XML error"
+refuse broken.xml "broken.xml: XML error at line 3"
 sed 's|value="w7"|value="w4"|' "$DATA/ms-sample.xml" > "$T/now7.xml"
 refuse now7.xml "no APPLICATION characteristic with APPID w7"
 grep -v 'PROVIDER-ID' "$DATA/ms-sample.xml" > "$T/noid.xml"
