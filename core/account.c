@@ -30,22 +30,6 @@ static const char *const account_suffixes[] = {
 	".ca.pem", ".cert.pem", ".key.pem", ".map", NULL
 };
 
-/* Sets *err (when err is not NULL) to a malloc'd formatted message. */
-static void	seterr(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-seterr(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	*err = util_vasprintf(fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Decodes one UTF-8 sequence at s (n bytes left). Returns its length and
  * the code point in *cp, or 0 when it is not valid (overlong, surrogate,
@@ -252,7 +236,7 @@ account_load(const char *state_dir, const char *id, struct account **out,
 		return 1;
 	a = account_alloc(state_dir, id);
 	if (a == NULL) {
-		seterr(err, "account %s: out of memory", id);
+		util_seterr(err, "account %s: out of memory", id);
 		return -1;
 	}
 	if (stat(a->file, &st) == -1) {
@@ -260,7 +244,7 @@ account_load(const char *state_dir, const char *id, struct account **out,
 			account_free(a);
 			return 1;
 		}
-		seterr(err, "%s: %s", a->file, strerror(errno));
+		util_seterr(err, "%s: %s", a->file, strerror(errno));
 		goto err;
 	}
 	if (store_map_load(a->file, &a->map, err) != 0)
@@ -268,8 +252,8 @@ account_load(const char *state_dir, const char *id, struct account **out,
 	e = store_map_get(&a->map, SERVER_ID_KEY, strlen(SERVER_ID_KEY));
 	if (e == NULL || strlen(e->val) != e->vlen ||
 	    account_id(e->val, want) != 0 || strcmp(want, id) != 0) {
-		seterr(err, "%s: corrupt account: its ServerID is missing or "
-		    "does not match the AccountID", a->file);
+		util_seterr(err, "%s: corrupt account: its ServerID is missing "
+		    "or does not match the AccountID", a->file);
 		goto err;
 	}
 	*out = a;
@@ -325,7 +309,7 @@ account_list(const char *state_dir, char ***ids, size_t *n, char **err)
 		*err = NULL;
 	dir = dir_path(state_dir);
 	if (dir == NULL) {
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		return -1;
 	}
 	d = opendir(dir);
@@ -334,7 +318,7 @@ account_list(const char *state_dir, char ***ids, size_t *n, char **err)
 			free(dir);
 			return 0;
 		}
-		seterr(err, "%s: %s", dir, strerror(errno));
+		util_seterr(err, "%s: %s", dir, strerror(errno));
 		free(dir);
 		return -1;
 	}
@@ -369,7 +353,7 @@ account_list(const char *state_dir, char ***ids, size_t *n, char **err)
 	*n = cnt;
 	return 0;
 nomem:
-	seterr(err, "%s: out of memory", dir);
+	util_seterr(err, "%s: out of memory", dir);
 	closedir(d);
 	free(dir);
 	account_list_free(v, cnt);
@@ -490,7 +474,7 @@ account_save(struct account *a, char **err)
 		*err = NULL;
 	dir = strdup(a->file);
 	if (dir == NULL) {
-		seterr(err, "%s: out of memory", a->file);
+		util_seterr(err, "%s: out of memory", a->file);
 		return -1;
 	}
 	slash = strrchr(dir, '/');
@@ -515,18 +499,18 @@ account_remove(const char *state_dir, const char *id, char **err)
 	if (err != NULL)
 		*err = NULL;
 	if (!id_valid(id)) {
-		seterr(err, "\"%s\" is not an AccountID", id != NULL ? id :
+		util_seterr(err, "\"%s\" is not an AccountID", id != NULL ? id :
 		    "(null)");
 		return -1;
 	}
 	for (i = 0; account_suffixes[i] != NULL; i++) {
 		path = file_path(state_dir, id, account_suffixes[i]);
 		if (path == NULL) {
-			seterr(err, "account %s: out of memory", id);
+			util_seterr(err, "account %s: out of memory", id);
 			return -1;
 		}
 		if (unlink(path) == -1 && errno != ENOENT) {
-			seterr(err, "cannot remove %s: %s", path,
+			util_seterr(err, "cannot remove %s: %s", path,
 			    strerror(errno));
 			free(path);
 			return -1;

@@ -61,22 +61,6 @@ static const char *const marks[] = {
 /* Characters of a Meta Type besides ASCII letters and digits. */
 #define TYPE_PUNCT	"-._:/+@~=#%"
 
-static void	seterr(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Sets *err (when err is not NULL) to a malloc'd formatted message. */
-static void
-seterr(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	*err = util_vasprintf(fmt, ap);
-	va_end(ap);
-}
-
 static int
 in_list(const char *const *list, const char *s)
 {
@@ -149,26 +133,26 @@ check_data(const char *data, const char *format, char **err)
 	char *end;
 
 	if (len > ALERTQ_MAX_DATA) {
-		seterr(err, "the data is %zu bytes; at most %d are allowed",
-		    len, ALERTQ_MAX_DATA);
+		util_seterr(err, "the data is %zu bytes; at most %d are "
+		    "allowed", len, ALERTQ_MAX_DATA);
 		return -1;
 	}
 	if (!syncml_text_valid(data, len)) {
-		seterr(err, "the data is not text XML can carry (invalid "
+		util_seterr(err, "the data is not text XML can carry (invalid "
 		    "UTF-8 or control characters): send it as format b64");
 		return -1;
 	}
 	if (strcmp(format, "int") == 0) {
 		i = data[0] == '-' ? 1 : 0;
 		if (!is_digits(data + i, len - i) || len > 20) {
-			seterr(err, "the data '%.40s' is not an integer "
+			util_seterr(err, "the data '%.40s' is not an integer "
 			    "(format int)", data);
 			return -1;
 		}
 	} else if (strcmp(format, "bool") == 0) {
 		if (strcmp(data, "true") != 0 && strcmp(data, "false") != 0) {
-			seterr(err, "the data '%.40s' is not true or false "
-			    "(format bool)", data);
+			util_seterr(err, "the data '%.40s' is not true or "
+			    "false (format bool)", data);
 			return -1;
 		}
 	} else if (strcmp(format, "float") == 0) {
@@ -180,19 +164,19 @@ check_data(const char *data, const char *format, char **err)
 		if (len > 0 && i == len)
 			(void)strtod(data, &end);	/* only end matters */
 		if (end == NULL || *end != '\0' || errno == ERANGE) {
-			seterr(err, "the data '%.40s' is not a decimal number "
-			    "(format float)", data);
+			util_seterr(err, "the data '%.40s' is not a decimal "
+			    "number (format float)", data);
 			return -1;
 		}
 	} else if (strcmp(format, "b64") == 0) {
 		bin = b64_decode(data, len, &olen);
 		if (bin == NULL) {
-			seterr(err, "the data is not base64 (format b64)");
+			util_seterr(err, "the data is not base64 (format b64)");
 			return -1;
 		}
 		free(bin);
 	} else if (strcmp(format, "null") == 0 && len > 0) {
-		seterr(err, "format null takes no data");
+		util_seterr(err, "format null takes no data");
 		return -1;
 	}
 	return 0;
@@ -207,12 +191,12 @@ alertq_check(const struct alertq_alert *a, char **err)
 	int r;
 
 	if (a->type == NULL || a->type[0] == '\0') {
-		seterr(err, "the alert type (Meta Type) is required");
+		util_seterr(err, "the alert type (Meta Type) is required");
 		return -1;
 	}
 	len = strlen(a->type);
 	if (len > ALERTQ_MAX_TYPE) {
-		seterr(err, "the alert type is %zu bytes; at most %d are "
+		util_seterr(err, "the alert type is %zu bytes; at most %d are "
 		    "allowed", len, ALERTQ_MAX_TYPE);
 		return -1;
 	}
@@ -221,33 +205,33 @@ alertq_check(const struct alertq_alert *a, char **err)
 
 		if (!is_alnum(c) && strchr(TYPE_PUNCT, c) == NULL) {
 			if (c == ' ')
-				seterr(err, "the alert type holds a space, "
-				    "which is not allowed (letters, digits "
-				    "and %s only)", TYPE_PUNCT);
+				util_seterr(err, "the alert type holds a "
+				    "space, which is not allowed (letters, "
+				    "digits and %s only)", TYPE_PUNCT);
 			else if (c > 0x20 && c < 0x7f)
-				seterr(err, "the alert type holds '%c', which "
-				    "is not allowed (letters, digits and "
+				util_seterr(err, "the alert type holds '%c', "
+				    "which is not allowed (letters, digits and "
 				    "%s only)", c, TYPE_PUNCT);
 			else
-				seterr(err, "the alert type holds byte 0x%02x, "
-				    "which is not allowed (letters, digits "
-				    "and %s only)", c, TYPE_PUNCT);
+				util_seterr(err, "the alert type holds byte "
+				    "0x%02x, which is not allowed (letters, "
+				    "digits and %s only)", c, TYPE_PUNCT);
 			return -1;
 		}
 	}
 	format = a->format != NULL ? a->format : ALERTQ_DEFAULT_FORMAT;
 	if (strcmp(format, "bin") == 0) {
-		seterr(err, "format bin cannot be sent in XML: use b64");
+		util_seterr(err, "format bin cannot be sent in XML: use b64");
 		return -1;
 	}
 	if (!in_list(formats, format)) {
-		seterr(err, "unknown format '%.40s' (b64, bool, chr, int, "
+		util_seterr(err, "unknown format '%.40s' (b64, bool, chr, int, "
 		    "node, null, xml, date, time or float)", format);
 		return -1;
 	}
 	if (a->mark != NULL && !in_list(marks, a->mark)) {
-		seterr(err, "unknown mark '%.40s' (fatal, critical, minor, "
-		    "warning, informational, harmless or indeterminate)",
+		util_seterr(err, "unknown mark '%.40s' (fatal, critical, "
+		    "minor, warning, informational, harmless or indeterminate)",
 		    a->mark);
 		return -1;
 	}
@@ -256,14 +240,14 @@ alertq_check(const struct alertq_alert *a, char **err)
 	if (a->source != NULL) {
 		len = strlen(a->source);
 		if (!syncml_text_valid(a->source, len)) {
-			seterr(err, "the source URI is not valid text");
+			util_seterr(err, "the source URI is not valid text");
 			return -1;
 		}
 		memset(&u, 0, sizeof(u));
 		r = uri_parse(a->source, &u, &why);
 		uri_free(&u);
 		if (r != 0) {
-			seterr(err, "invalid source URI '%.80s': %s",
+			util_seterr(err, "invalid source URI '%.80s': %s",
 			    a->source, why != NULL ? why : "out of memory");
 			return -1;
 		}
@@ -271,8 +255,8 @@ alertq_check(const struct alertq_alert *a, char **err)
 	if (a->correlator != NULL) {
 		len = strlen(a->correlator);
 		if (len == 0 || len > ALERTQ_MAX_CORRELATOR) {
-			seterr(err, "the correlator must have 1 to %d bytes",
-			    ALERTQ_MAX_CORRELATOR);
+			util_seterr(err, "the correlator must have 1 to %d "
+			    "bytes", ALERTQ_MAX_CORRELATOR);
 			return -1;
 		}
 		for (i = 0; i < len; i++) {
@@ -283,7 +267,7 @@ alertq_check(const struct alertq_alert *a, char **err)
 		}
 		if (i < len || !syncml_text_valid(a->correlator, len) ||
 		    a->correlator[0] == ' ' || a->correlator[len - 1] == ' ') {
-			seterr(err, "the correlator must be text without "
+			util_seterr(err, "the correlator must be text without "
 			    "control characters or surrounding spaces");
 			return -1;
 		}
@@ -319,8 +303,8 @@ queue_paths(const char *state_dir, const char *account_id, char **dir,
 	if (lock != NULL)
 		*lock = NULL;
 	if (!account_id_valid(account_id)) {
-		seterr(err, "'%.80s' is not an AccountID", account_id != NULL ?
-		    account_id : "(null)");
+		util_seterr(err, "'%.80s' is not an AccountID",
+		    account_id != NULL ? account_id : "(null)");
 		return -1;
 	}
 	*dir = util_asprintf("%s/%s", state_dir, ALERTQ_DIR);
@@ -337,7 +321,7 @@ queue_paths(const char *state_dir, const char *account_id, char **dir,
 			free(*lock);
 			*lock = NULL;
 		}
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -357,7 +341,7 @@ lock_queue(const char *dir, const char *lock, char **err)
 		return -1;
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		seterr(err, "%s: %s", lock, strerror(errno));
+		util_seterr(err, "%s: %s", lock, strerror(errno));
 		return -1;
 	}
 	memset(&fl, 0, sizeof(fl));
@@ -366,7 +350,7 @@ lock_queue(const char *dir, const char *lock, char **err)
 	while (fcntl(fd, F_SETLKW, &fl) == -1) {
 		if (errno == EINTR)
 			continue;
-		seterr(err, "%s: cannot lock: %s", lock, strerror(errno));
+		util_seterr(err, "%s: cannot lock: %s", lock, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -417,12 +401,14 @@ parse_queue(const struct store_map *m, const char *path,
 		*v = NULL;
 	ne = store_map_get(m, KEY_NEXT, sizeof(KEY_NEXT) - 1);
 	if (ne == NULL && m->n > 0) {
-		seterr(err, "%s: corrupt alert queue: no %s", path, KEY_NEXT);
+		util_seterr(err, "%s: corrupt alert queue: no %s", path,
+		    KEY_NEXT);
 		return -1;
 	}
 	if (ne != NULL && (parse_dec(ne->val, ne->vlen, next) != 0 ||
 	    *next == 0)) {
-		seterr(err, "%s: corrupt alert queue: bad %s", path, KEY_NEXT);
+		util_seterr(err, "%s: corrupt alert queue: bad %s", path,
+		    KEY_NEXT);
 		return -1;
 	}
 	for (i = 0; i < m->n; i++) {
@@ -433,14 +419,14 @@ parse_queue(const struct store_map *m, const char *path,
 			continue;	/* NextID, or a key of a newer luadm */
 		if (e->klen <= KEY_ID_END + 1 || e->key[KEY_ID_END] != '/' ||
 		    !is_digits(e->key + KEY_PFX_LEN, ID_DIGITS)) {
-			seterr(err, "%s: corrupt alert queue: bad key '%.60s'",
-			    path, e->key);
+			util_seterr(err, "%s: corrupt alert queue: bad key "
+			    "'%.60s'", path, e->key);
 			goto err;
 		}
 		id = strtoull(e->key + KEY_PFX_LEN, NULL, 10);
 		if (id == 0 || id >= *next) {
-			seterr(err, "%s: corrupt alert queue: alert %llu is "
-			    "not below %s %llu", path, id, KEY_NEXT, *next);
+			util_seterr(err, "%s: corrupt alert queue: alert %llu "
+			    "is not below %s %llu", path, id, KEY_NEXT, *next);
 			goto err;
 		}
 		if (cur == NULL || strtoull(cur->id, NULL, 10) != id) {
@@ -472,8 +458,8 @@ parse_queue(const struct store_map *m, const char *path,
 			continue;	/* a field of a newer luadm */
 		if (f == F_CREATED) {
 			if (parse_dec(e->val, e->vlen, &created) != 0) {
-				seterr(err, "%s: corrupt alert queue: alert "
-				    "%s: bad created time", path, cur->id);
+				util_seterr(err, "%s: corrupt alert queue: "
+				    "alert %s: bad created time", path, cur->id);
 				goto err;
 			}
 			cur->created = (long long)created;
@@ -482,8 +468,8 @@ parse_queue(const struct store_map *m, const char *path,
 		one = entry_str(e);
 		if (one == NULL) {
 			if (strlen(e->val) != e->vlen)
-				seterr(err, "%s: corrupt alert queue: alert "
-				    "%s: %s holds a NUL", path, cur->id,
+				util_seterr(err, "%s: corrupt alert queue: "
+				    "alert %s: %s holds a NUL", path, cur->id,
 				    field_names[f]);
 			else
 				oom = 1;
@@ -498,15 +484,15 @@ parse_queue(const struct store_map *m, const char *path,
 	for (i = 0; i < na; i++) {
 		if (a[i].type == NULL || a[i].format == NULL ||
 		    a[i].created < 0) {
-			seterr(err, "%s: corrupt alert queue: alert %s lacks "
-			    "its %s", path, a[i].id, a[i].type == NULL ?
+			util_seterr(err, "%s: corrupt alert queue: alert %s "
+			    "lacks its %s", path, a[i].id, a[i].type == NULL ?
 			    "type" : a[i].format == NULL ? "format" :
 			    "created time");
 			goto err;
 		}
 		if (alertq_check(&a[i], &why) != 0) {
-			seterr(err, "%s: corrupt alert queue: alert %s: %s",
-			    path, a[i].id, why != NULL ? why :
+			util_seterr(err, "%s: corrupt alert queue: alert %s: "
+			    "%s", path, a[i].id, why != NULL ? why :
 			    "out of memory");
 			free(why);
 			goto err;
@@ -520,7 +506,7 @@ parse_queue(const struct store_map *m, const char *path,
 	return 0;
 err:
 	if (oom)
-		seterr(err, "%s: out of memory", path);
+		util_seterr(err, "%s: out of memory", path);
 	free(one);
 	alertq_free(a, na);
 	return -1;
@@ -565,12 +551,12 @@ alertq_add(const char *state_dir, const char *account_id,
 	    parse_queue(&m, path, &next, &v, &n, err) != 0)
 		goto out;
 	if (n >= ALERTQ_MAX_PENDING) {
-		seterr(err, "the alert queue of %s is full (%d alerts pending)",
-		    account_id, ALERTQ_MAX_PENDING);
+		util_seterr(err, "the alert queue of %s is full (%d alerts "
+		    "pending)", account_id, ALERTQ_MAX_PENDING);
 		goto out;
 	}
 	if (next >= 9999999999999999999ULL) {
-		seterr(err, "%s: alert ids exhausted", path);
+		util_seterr(err, "%s: alert ids exhausted", path);
 		goto out;
 	}
 	snprintf(pfx, sizeof(pfx), "%s%0*llu/", KEY_PFX, ID_DIGITS, next);
@@ -585,13 +571,13 @@ alertq_add(const char *state_dir, const char *account_id,
 	    (a->correlator != NULL && set_field(&m, pfx, F_CORRELATOR,
 	    a->correlator) != 0) ||
 	    set_field(&m, pfx, F_CREATED, num[0] == '-' ? "0" : num) != 0) {
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		goto out;
 	}
 	snprintf(num, sizeof(num), "%llu", next + 1);
 	if (store_map_set(&m, KEY_NEXT, sizeof(KEY_NEXT) - 1, num,
 	    strlen(num)) != 0) {
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		goto out;
 	}
 	if (store_map_save(path, &m, err) != 0)
@@ -600,7 +586,7 @@ alertq_add(const char *state_dir, const char *account_id,
 		*id_out = util_asprintf("%llu", next);
 		if (*id_out == NULL) {
 			/* queued all the same: only the answer is lost */
-			seterr(err, "out of memory");
+			util_seterr(err, "out of memory");
 			goto out;
 		}
 	}
@@ -676,7 +662,7 @@ alertq_remove(const char *state_dir, const char *account_id,
 	for (i = 0; i < n; i++) {
 		if (ids[i] == NULL || parse_dec(ids[i], strlen(ids[i]),
 		    &id) != 0 || id == 0) {
-			seterr(err, "'%.40s' is not an alert id",
+			util_seterr(err, "'%.40s' is not an alert id",
 			    ids[i] != NULL ? ids[i] : "(null)");
 			return -1;
 		}
@@ -719,11 +705,11 @@ alertq_purge(const char *state_dir, const char *account_id, char **err)
 	if (queue_paths(state_dir, account_id, &dir, &path, &lock, err) != 0)
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT) {
-		seterr(err, "%s: %s", path, strerror(errno));
+		util_seterr(err, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (unlink(lock) == -1 && errno != ENOENT) {
-		seterr(err, "%s: %s", lock, strerror(errno));
+		util_seterr(err, "%s: %s", lock, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -797,7 +783,7 @@ alertq_emit(const char *state_dir, const char *account_id,
 	if (n > 0) {
 		b->v = calloc(n, sizeof(*b->v));
 		if (b->v == NULL) {
-			seterr(err, "out of memory");
+			util_seterr(err, "out of memory");
 			goto out;
 		}
 	}
@@ -817,7 +803,7 @@ alertq_emit(const char *state_dir, const char *account_id,
 		syncml_writer_save(w, &mark);
 		cmdid = syncml_emit_alert(w, &al);
 		if (cmdid == 0) {
-			seterr(err, "cannot write alert %s: %s", v[i].id,
+			util_seterr(err, "cannot write alert %s: %s", v[i].id,
 			    syncml_writer_error(w));
 			goto out;
 		}
@@ -835,7 +821,7 @@ alertq_emit(const char *state_dir, const char *account_id,
 out:
 	/* the header covers exactly the alerts written: v[0..b->n) */
 	if (alertq_header(v, b->n, &b->header) != 0 && rc == 0) {
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		rc = -1;
 	}
 	alertq_free(v, n);
@@ -880,7 +866,7 @@ alertq_settle(const char *state_dir, const char *account_id,
 		return 0;
 	ids = calloc(b->n, sizeof(*ids));
 	if (ids == NULL) {
-		seterr(err, "out of memory");
+		util_seterr(err, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {

@@ -151,22 +151,6 @@ static const char *const page_what[NPAGES] = {
 	"SyncML", "MetInf", "DM DDF"
 };
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Formats a message into err when there is one. */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The token of name on page, or -1 when the page has no such element. */
 static int
 tag_token(unsigned page, const char *name)
@@ -1262,17 +1246,17 @@ wbxml_encode(const char *xml, size_t len, unsigned char **out,
 	*outlen = 0;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_errbuf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (xml == NULL || len == 0) {
-		seterr(err, errlen, "empty input: no SyncML message");
+		util_errbuf(err, errlen, "empty input: no SyncML message");
 		goto out;
 	}
 	if (xml_safe_sax(xml, len, &lim, &h, e, err, errlen) != 0)
 		goto out;
 	if (!e->root_seen || e->depth != 0) {
-		seterr(err, errlen, "no SyncML element in the XML");
+		util_errbuf(err, errlen, "no SyncML element in the XML");
 		goto out;
 	}
 	*out = (unsigned char *)e->out.p;

@@ -26,18 +26,6 @@ static const char *const config_keys[] = {
 	"acl", "device", "csp", "server_id", "session", "run", NULL
 };
 
-static char *
-xasprintf_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = util_vasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 struct config *
 config_defaults(void)
 {
@@ -136,7 +124,7 @@ config_eval(lua_State *L, const char *path, char **err)
 
 	rc = store_read(path, CONFIG_MAX_SIZE, &buf, &len, &rerr);
 	if (rc == 1) {
-		*err = xasprintf_err("%s: no such configuration file", path);
+		*err = util_asprintf("%s: no such configuration file", path);
 		return -1;
 	}
 	if (rc != 0) {
@@ -148,7 +136,7 @@ config_eval(lua_State *L, const char *path, char **err)
 	lua_remove(L, -2);
 	if (rc != LUA_OK) {
 		free(buf);
-		*err = xasprintf_err("%s", lua_tostring(L, -1));
+		*err = util_asprintf("%s", lua_tostring(L, -1));
 		lua_pop(L, 1);
 		return -1;
 	}
@@ -172,7 +160,7 @@ config_eval(lua_State *L, const char *path, char **err)
 	rc = lua_pcall(L, 0, 0, 0);
 	lua_sethook(L, NULL, 0, 0);
 	if (rc != LUA_OK) {
-		*err = xasprintf_err("%s", lua_tostring(L, -1));
+		*err = util_asprintf("%s", lua_tostring(L, -1));
 		lua_pop(L, 2);
 		return -1;
 	}
@@ -213,7 +201,7 @@ get_string(lua_State *L, const struct config *cfg, const char *key,
 		return 0;
 	}
 	if (lua_type(L, -1) != LUA_TSTRING) {
-		*err = xasprintf_err("%s: '%s' must be a string, not %s",
+		*err = util_asprintf("%s: '%s' must be a string, not %s",
 		    cfg->path, key, luaL_typename(L, -1));
 		lua_pop(L, 1);
 		return -1;
@@ -248,7 +236,7 @@ get_strv(lua_State *L, const struct config *cfg, const char *key,
 		lua_rawseti(L, -2, 1);
 	}
 	if (lua_type(L, -1) != LUA_TTABLE) {
-		*err = xasprintf_err("%s: '%s' must be a list of strings",
+		*err = util_asprintf("%s: '%s' must be a list of strings",
 		    cfg->path, key);
 		lua_pop(L, 1);
 		return -1;
@@ -263,7 +251,7 @@ get_strv(lua_State *L, const struct config *cfg, const char *key,
 	for (i = 1; i <= len; i++) {
 		lua_rawgeti(L, -1, i);
 		if (lua_type(L, -1) != LUA_TSTRING) {
-			*err = xasprintf_err("%s: '%s'[%lld] must be a string",
+			*err = util_asprintf("%s: '%s'[%lld] must be a string",
 			    cfg->path, key, (long long)i);
 			lua_pop(L, 2);
 			strv_free(v, (size_t)len);
@@ -302,7 +290,7 @@ get_number(lua_State *L, const struct config *cfg, const char *table,
 	v = lua_tonumberx(L, -1, &isnum);
 	lua_pop(L, 1);
 	if (!isnum || v < 0 || v > max) {
-		*err = xasprintf_err("%s: '%s.%s' must be a number from 0 to "
+		*err = util_asprintf("%s: '%s.%s' must be a number from 0 to "
 		    "%.0f", cfg->path, table, key, max);
 		return -1;
 	}
@@ -322,7 +310,7 @@ config_read_limits(lua_State *L, struct config *cfg, char **err)
 	}
 	if (!lua_istable(L, -1)) {
 		lua_pop(L, 1);
-		*err = xasprintf_err("%s: 'limits' must be a table", cfg->path);
+		*err = util_asprintf("%s: 'limits' must be a table", cfg->path);
 		return -1;
 	}
 	v = (double)cfg->limits.csp_memory / (1024 * 1024);
@@ -342,7 +330,7 @@ config_read_limits(lua_State *L, struct config *cfg, char **err)
 		goto err;
 	cfg->limits.read_cap = (size_t)(v * 1024 * 1024);
 	if (cfg->limits.csp_memory < 1024 * 1024) {
-		*err = xasprintf_err("%s: 'limits.csp_memory_mb' must be at "
+		*err = util_asprintf("%s: 'limits.csp_memory_mb' must be at "
 		    "least 1", cfg->path);
 		goto err;
 	}
@@ -363,7 +351,7 @@ config_read_acl(lua_State *L, struct config *cfg, char **err)
 	}
 	if (!lua_istable(L, -1)) {
 		lua_pop(L, 1);
-		*err = xasprintf_err("%s: 'acl' must be a table", cfg->path);
+		*err = util_asprintf("%s: 'acl' must be a table", cfg->path);
 		return -1;
 	}
 	lua_getfield(L, -1, "enforce");
@@ -393,7 +381,8 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 		return 0;
 	}
 	if (!lua_istable(L, -1)) {
-		*err = xasprintf_err("%s: 'session' must be a table", cfg->path);
+		*err = util_asprintf("%s: 'session' must be a table",
+		    cfg->path);
 		goto err;
 	}
 	lua_getfield(L, -1, "honour_server_meta");
@@ -410,7 +399,7 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 		for (i = 0; ui[i] != NULL && strcmp(ui[i], s) != 0; i++)
 			;
 		if (ui[i] == NULL) {
-			*err = xasprintf_err("%s: 'session.ui_alerts' must be "
+			*err = util_asprintf("%s: 'session.ui_alerts' must be "
 			    "unsupported, accept or reject, not '%s'",
 			    cfg->path, s);
 			goto err;
@@ -424,7 +413,7 @@ config_read_session(lua_State *L, struct config *cfg, char **err)
 	if (s != NULL) {
 		if (strcmp(s, "user") != 0 && strcmp(s, "others") != 0 &&
 		    strcmp(s, "none") != 0 && strcmp(s, "auto") != 0) {
-			*err = xasprintf_err("%s: 'session.login_status' must "
+			*err = util_asprintf("%s: 'session.login_status' must "
 			    "be auto, user, others or none, not '%s'",
 			    cfg->path, s);
 			goto err;
@@ -473,14 +462,14 @@ config_read_run(lua_State *L, struct config *cfg, char **err)
 		return 0;
 	}
 	if (!lua_istable(L, -1)) {
-		*err = xasprintf_err("%s: 'run' must be a table", cfg->path);
+		*err = util_asprintf("%s: 'run' must be a table", cfg->path);
 		goto err;
 	}
 	v = cfg->run.interval_s;
 	if (get_number(L, cfg, "run", "interval_s", 30 * 86400, &v, err))
 		goto err;
 	if (v < 10) {
-		*err = xasprintf_err("%s: 'run.interval_s' must be at least 10",
+		*err = util_asprintf("%s: 'run.interval_s' must be at least 10",
 		    cfg->path);
 		goto err;
 	}
@@ -510,7 +499,7 @@ config_check_keys(lua_State *L, const struct config *cfg, char **err)
 			if (strcmp(lua_tostring(L, -1), config_keys[i]) == 0)
 				break;
 		if (config_keys[i] == NULL) {
-			*err = xasprintf_err("%s: unknown key '%s' (see the "
+			*err = util_asprintf("%s: unknown key '%s' (see the "
 			    "README for the keys)", cfg->path,
 			    lua_tostring(L, -1));
 			lua_pop(L, 1);
@@ -539,7 +528,7 @@ config_load(const char *path, char **err)
 	}
 	cfg->path = realpath(path, NULL);
 	if (cfg->path == NULL) {
-		*err = xasprintf_err("%s: %s", path, strerror(errno));
+		*err = util_asprintf("%s: %s", path, strerror(errno));
 		goto err;
 	}
 	L = luaL_newstate();
@@ -564,7 +553,7 @@ config_load(const char *path, char **err)
 	if (level != NULL) {
 		lvl = log_level_parse(level);
 		if (lvl < 0) {
-			*err = xasprintf_err("%s: 'log_level' must be error, "
+			*err = util_asprintf("%s: 'log_level' must be error, "
 			    "warn, info or debug, not '%s'", path, level);
 			goto err;
 		}

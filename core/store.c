@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "store.h"
+#include "util.h"
 
 #define MAP_MAGIC	"LUADM-MAP 1\n"
 #define MAP_MAGIC_LEN	(sizeof(MAP_MAGIC) - 1)
@@ -29,37 +30,6 @@
 #define SHA256_HEX_LEN	(2 * SHA256_LEN)
 /* Largest map file store_map_load() accepts. */
 #define MAP_FILE_MAX	((size_t)64 * 1024 * 1024)
-
-static void	seterr(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/*
- * Sets *err (when err is not NULL) to a malloc'd formatted message. If that
- * allocation fails, *err is NULL: callers must cope with a missing message.
- */
-static void
-seterr(char **err, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	if (err == NULL)
-		return;
-	*err = NULL;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*err = s;
-}
 
 /* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1. */
 static int
@@ -196,7 +166,7 @@ store_write_atomic_mode(const char *path, const void *buf, size_t len,
 	plen = strlen(path);
 	tmp = malloc(plen + sizeof(suffix));
 	if (tmp == NULL) {
-		seterr(err, "cannot write %s: out of memory", path);
+		util_seterr(err, "cannot write %s: out of memory", path);
 		return -1;
 	}
 	memcpy(tmp, path, plen);
@@ -204,8 +174,8 @@ store_write_atomic_mode(const char *path, const void *buf, size_t len,
 
 	fd = mkstemp(tmp);
 	if (fd == -1) {
-		seterr(err, "cannot write %s: cannot create temporary file: %s",
-		    path, strerror(errno));
+		util_seterr(err, "cannot write %s: cannot create temporary "
+		    "file: %s", path, strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -233,7 +203,7 @@ store_write_atomic_mode(const char *path, const void *buf, size_t len,
 	clean_stale_tmp(path);
 	/* The new content is in place; only its durability is in question. */
 	if (sync_parent(path) == -1) {
-		seterr(err, "cannot write %s: fsync of its directory: %s",
+		util_seterr(err, "cannot write %s: fsync of its directory: %s",
 		    path, strerror(errno));
 		return -1;
 	}
@@ -244,7 +214,8 @@ err:
 		close(fd);
 	unlink(tmp);
 	free(tmp);
-	seterr(err, "cannot write %s: %s: %s", path, what, strerror(saved));
+	util_seterr(err, "cannot write %s: %s: %s", path, what,
+	    strerror(saved));
 	return -1;
 }
 
@@ -264,20 +235,20 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;
-		seterr(err, "cannot open %s: %s", path, strerror(errno));
+		util_seterr(err, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		seterr(err, "cannot stat %s: %s", path, strerror(errno));
+		util_seterr(err, "cannot stat %s: %s", path, strerror(errno));
 		goto err;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		seterr(err, "cannot read %s: %s", path, strerror(EISDIR));
+		util_seterr(err, "cannot read %s: %s", path, strerror(EISDIR));
 		goto err;
 	}
 	if (st.st_size > 0 && (uintmax_t)st.st_size > cap) {
-		seterr(err, "cannot read %s: file too big (%jd bytes, limit "
-		    "%zu)", path, (intmax_t)st.st_size, cap);
+		util_seterr(err, "cannot read %s: file too big (%jd bytes, "
+		    "limit %zu)", path, (intmax_t)st.st_size, cap);
 		goto err;
 	}
 	/* st_size is a hint: the file may change, or be a pipe or /proc. */
@@ -288,7 +259,7 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 	size += size < SIZE_MAX;
 	p = malloc(size);
 	if (p == NULL) {
-		seterr(err, "cannot read %s: out of memory", path);
+		util_seterr(err, "cannot read %s: out of memory", path);
 		goto err;
 	}
 	for (;;) {
@@ -301,8 +272,8 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 				size = cap + 1;
 			np = realloc(p, size);
 			if (np == NULL) {
-				seterr(err, "cannot read %s: out of memory",
-				    path);
+				util_seterr(err, "cannot read %s: out of "
+				    "memory", path);
 				goto err;
 			}
 			p = np;
@@ -311,7 +282,7 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, "cannot read %s: %s", path,
+			util_seterr(err, "cannot read %s: %s", path,
 			    strerror(errno));
 			goto err;
 		}
@@ -320,8 +291,8 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 		got += (size_t)r;
 	}
 	if (got > cap) {
-		seterr(err, "cannot read %s: file too big (limit %zu bytes)",
-		    path, cap);
+		util_seterr(err, "cannot read %s: file too big (limit %zu "
+		    "bytes)", path, cap);
 		goto err;
 	}
 	close(fd);
@@ -329,7 +300,7 @@ store_read(const char *path, size_t cap, char **buf, size_t *len,
 		np = realloc(p, got + 1);
 		if (np == NULL) {
 			free(p);
-			seterr(err, "cannot read %s: out of memory", path);
+			util_seterr(err, "cannot read %s: out of memory", path);
 			return -1;
 		}
 		p = np;
@@ -352,12 +323,12 @@ store_mkdirs(const char *dir, char **err)
 	int rc = -1;
 
 	if (dir[0] == '\0') {
-		seterr(err, "cannot create directory: empty path");
+		util_seterr(err, "cannot create directory: empty path");
 		return -1;
 	}
 	p = strdup(dir);
 	if (p == NULL) {
-		seterr(err, "cannot create %s: out of memory", dir);
+		util_seterr(err, "cannot create %s: out of memory", dir);
 		return -1;
 	}
 	/* Create every proper prefix ending before a '/', then dir itself. */
@@ -369,7 +340,7 @@ store_mkdirs(const char *dir, char **err)
 
 			*s = '\0';
 			if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-				seterr(err, "cannot create %s: %s", p,
+				util_seterr(err, "cannot create %s: %s", p,
 				    strerror(errno));
 				goto out;
 			}
@@ -379,11 +350,12 @@ store_mkdirs(const char *dir, char **err)
 			break;
 	}
 	if (stat(dir, &st) == -1) {
-		seterr(err, "cannot create %s: %s", dir, strerror(errno));
+		util_seterr(err, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		seterr(err, "cannot create %s: %s", dir, strerror(ENOTDIR));
+		util_seterr(err, "cannot create %s: %s", dir,
+		    strerror(ENOTDIR));
 		goto out;
 	}
 	rc = 0;
@@ -712,48 +684,48 @@ store_map_decode(const char *buf, size_t len, struct store_map *m,
 
 	store_map_free(m);
 	if (len < MAP_MAGIC_LEN || memcmp(buf, MAP_MAGIC, MAP_MAGIC_LEN) != 0) {
-		seterr(err, "not a map file (bad magic line)");
+		util_seterr(err, "not a map file (bad magic line)");
 		return -1;
 	}
 	pos = MAP_MAGIC_LEN;
 	for (;;) {
 		if (pos >= len) {
-			seterr(err, "truncated: no END line");
+			util_seterr(err, "truncated: no END line");
 			goto err;
 		}
 		if (buf[pos] < '0' || buf[pos] > '9')
 			break;
 		if (parse_field(buf, len, &pos, &k, &kl, &oom) == -1) {
-			seterr(err, oom ? "out of memory" :
+			util_seterr(err, oom ? "out of memory" :
 			    "entry %zu: bad key", tmp.n + 1);
 			goto err;
 		}
 		if (pos >= len || buf[pos] != ',') {
-			seterr(err, "entry %zu: missing ',' after key",
+			util_seterr(err, "entry %zu: missing ',' after key",
 			    tmp.n + 1);
 			goto err;
 		}
 		pos++;
 		if (parse_field(buf, len, &pos, &v, &vl, &oom) == -1) {
-			seterr(err, oom ? "out of memory" :
+			util_seterr(err, oom ? "out of memory" :
 			    "entry %zu: bad value", tmp.n + 1);
 			goto err;
 		}
 		if (pos >= len || buf[pos] != '\n') {
-			seterr(err, "entry %zu: missing newline after value",
-			    tmp.n + 1);
+			util_seterr(err, "entry %zu: missing newline after "
+			    "value", tmp.n + 1);
 			goto err;
 		}
 		pos++;
 		prev = tmp.n > 0 ? &tmp.e[tmp.n - 1] : NULL;
 		if (prev != NULL &&
 		    key_cmp(prev->key, prev->klen, k, kl) >= 0) {
-			seterr(err, "entry %zu: keys not sorted or duplicated",
-			    tmp.n + 1);
+			util_seterr(err, "entry %zu: keys not sorted or "
+			    "duplicated", tmp.n + 1);
 			goto err;
 		}
 		if (map_grow(&tmp) == -1) {
-			seterr(err, "out of memory");
+			util_seterr(err, "out of memory");
 			goto err;
 		}
 		e = &tmp.e[tmp.n++];
@@ -768,36 +740,36 @@ store_map_decode(const char *buf, size_t len, struct store_map *m,
 	endpos = pos;
 	if (len - pos < MAP_END_LEN ||
 	    memcmp(buf + pos, MAP_END, MAP_END_LEN) != 0) {
-		seterr(err, "bad record after entry %zu", tmp.n);
+		util_seterr(err, "bad record after entry %zu", tmp.n);
 		goto err;
 	}
 	pos += MAP_END_LEN;
 	if (parse_dec(buf, len, &pos, SIZE_MAX, &count) == -1 ||
 	    pos >= len || buf[pos] != ' ') {
-		seterr(err, "bad END line");
+		util_seterr(err, "bad END line");
 		goto err;
 	}
 	pos++;
 	if (len - pos < SHA256_HEX_LEN + 1 ||
 	    buf[pos + SHA256_HEX_LEN] != '\n') {
-		seterr(err, "bad END line");
+		util_seterr(err, "bad END line");
 		goto err;
 	}
 	if (len - pos > SHA256_HEX_LEN + 1) {
-		seterr(err, "trailing data after END line");
+		util_seterr(err, "trailing data after END line");
 		goto err;
 	}
 	if (count != tmp.n) {
-		seterr(err, "entry count mismatch: END says %zu, found %zu",
-		    count, tmp.n);
+		util_seterr(err, "entry count mismatch: END says %zu, found "
+		    "%zu", count, tmp.n);
 		goto err;
 	}
 	if (sha256_hex(buf, endpos, hex) == -1) {
-		seterr(err, "cannot compute SHA-256");
+		util_seterr(err, "cannot compute SHA-256");
 		goto err;
 	}
 	if (memcmp(hex, buf + pos, SHA256_HEX_LEN) != 0) {
-		seterr(err, "checksum mismatch");
+		util_seterr(err, "checksum mismatch");
 		goto err;
 	}
 	*m = tmp;
@@ -825,7 +797,7 @@ store_map_load(const char *path, struct store_map *m, char **err)
 	rc = store_map_decode(buf, len, m, &why);
 	free(buf);
 	if (rc == -1) {
-		seterr(err, "%s: corrupt map file: %s", path,
+		util_seterr(err, "%s: corrupt map file: %s", path,
 		    why != NULL ? why : "out of memory");
 		free(why);
 		return -1;
@@ -841,7 +813,7 @@ store_map_save(const char *path, const struct store_map *m, char **err)
 	int rc;
 
 	if (store_map_encode(m, &buf, &len) == -1) {
-		seterr(err, "cannot write %s: out of memory", path);
+		util_seterr(err, "cannot write %s: out of memory", path);
 		return -1;
 	}
 	rc = store_write_atomic(path, buf, len, err);

@@ -37,6 +37,30 @@ util_asprintf(const char *fmt, ...)
 	return s;
 }
 
+void
+util_seterr(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	*err = util_vasprintf(fmt, ap);
+	va_end(ap);
+}
+
+void
+util_errbuf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 uint64_t
 util_now_ms(void)
 {
