@@ -1,7 +1,10 @@
 #!/bin/sh
 # bench/run.sh BUILD: `make bench`. Builds what the benchmarks need in the
 # CMake build directory BUILD (default: build), runs every benchmark and
-# prints one table of figures at the end.
+# prints one table of figures at the end: the engine in-process, the
+# WBXML codec, a whole session over HTTPS, large objects, the start-up
+# time to the first byte sent and the idle RSS of `luadm run` (one
+# function each below).
 #
 # Benchmarks print figures; nothing here judges a timing. A benchmark whose
 # answers are wrong (its binary exits non-zero, saying WRONG) or that does
@@ -15,11 +18,14 @@
 # Knobs (environment): JOBS (build parallelism, 2), BENCH_REPS (repetitions
 # of each measurement, the best is kept; 5), BENCH_ENGINE_N (commands per
 # message of the engine benchmark; 10000), BENCH_WBXML_N (commands per
-# message of the WBXML benchmark; 10000).
+# message of the WBXML benchmark; 10000), BENCH_LO_MIB (size of the large
+# object; 100), BENCH_IDLE (seconds `luadm run` idles before its RSS and
+# CPU ticks are read; 2).
 set -u
 
 BENCHMARKS="engine wbxml"
 BENCHMARKS="$BENCHMARKS session lo"
+BENCHMARKS="$BENCHMARKS start idle"
 
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,6 +124,42 @@ bench_lo() {
 	build_target lo bench_lo || return 0
 	run lo "$BUILD/bench/bench_lo" -l "$BUILD/luadm" -s "$SRC" -t "$TMP" \
 	    -m "${BENCH_LO_MIB:-100}" -r "$REPS" -R "${BENCH_LO_OUT_REPS:-1}"
+}
+
+# Start-up time to the first byte sent (bench/bench_start.c): `luadm
+# session`, `luadm run` and `curl -sk` (the floor; skipped without curl),
+# each from exec to its TLS ClientHello on a plain TCP socket that never
+# answers; best and median of BENCH_REPS.
+bench_start() {
+	build_target start bench_start || return 0
+	run start "$BUILD/bench/bench_start" -l "$BUILD/luadm" -s "$SRC" \
+	    -t "$TMP" -r "$REPS"
+}
+
+# Idle `luadm run` after a real session over loopback HTTPS
+# (bench/bench_idle.lua, run by dmtest, with bench/idle.sh wrapping
+# luadm): its RSS, peak RSS and the CPU ticks of BENCH_IDLE (2) seconds
+# waiting for the next session.
+bench_idle() {
+	build_target idle luadm || return 0
+	build_target idle dmtest || return 0
+	run idle idle_rows
+}
+
+# idle_rows: runs the idle scenario; prints its row, or dmtest's report
+# on stderr when a check failed.
+idle_rows() {
+	: >"$TMP/idle-rows"
+	if BENCH_ROWS="$TMP/idle-rows" TMPDIR="$TMP" \
+	    "$BUILD/tests/harness/dmtest" --luadm "$BUILD/luadm" \
+	    --src "$SRC" --shared "$SRC/../shared" \
+	    "$SRC/bench/bench_idle.lua" >"$TMP/idle.log" 2>&1; then
+		cat "$TMP/idle-rows"
+	else
+		tail -n 80 "$TMP/idle.log" >&2
+		echo "bench_idle: WRONG: a check of the scenario failed" >&2
+		return 1
+	fi
 }
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then

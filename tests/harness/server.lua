@@ -1303,11 +1303,19 @@ function Server:serve_one(sess, handlers, raw)
 end
 
 -- srv:run_session { trace = DIR, server_id = true|ID, args = { ... },
---   verbose = true, timeout = s, command = "unenroll" } -> a run. Runs `luadm [-v] session
--- [--trace DIR] [SERVERID]` while the queued handlers answer the client's
--- messages, and checks every handler was used.
+--   verbose = true, timeout = s, command = "unenroll", wrap = { ... } }
+-- -> a run. Runs `luadm [-v] session [--trace DIR] [SERVERID]` while the
+-- queued handlers answer the client's messages, and checks every handler
+-- was used. wrap is an argv prefix: the program run is wrap[1] with the
+-- rest of wrap and then luadm's argv (after LUADM_WRAP's) as arguments,
+-- e.g. { "sh", "bench/idle.sh" }; the run is that program's.
 function Server:run_session(o)
   o = o or {}
+  for i, w in ipairs(o.wrap or {}) do
+    if type(w) ~= "string" then
+      bug("run_session: wrap[%d] is a string, not %s", i, show(w))
+    end
+  end
   if not H.cfg.session then
     H.config { session = { timeout_ms = 10000, connect_timeout_ms = 5000 } }
   end
@@ -1343,6 +1351,16 @@ function Server:run_session(o)
   end
   local timeout = o.timeout or self.timeout
   sess.res = H.run_luadm(args, function(argv)
+    if o.wrap then
+      local full = {}
+      for _, w in ipairs(o.wrap) do
+        full[#full + 1] = w
+      end
+      for _, a in ipairs(argv) do
+        full[#full + 1] = a
+      end
+      argv = full
+    end
     return self.native:serve(argv, timeout, opt.tmp, handler)
   end)
   self.cur = nil
