@@ -56,14 +56,19 @@ post_url(const char *addr, const char *query)
 }
 
 static void
-sleep_ms(unsigned long ms)
+sleep_ms(unsigned long ms, const volatile int *stop)
 {
 	struct timespec ts;
+	unsigned long step;
 
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	while (ms > 0 && (stop == NULL || !*stop)) {
+		step = ms < 100 ? ms : 100;	/* a stop is seen within 0.1 s */
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)step * 1000000;
+		if (nanosleep(&ts, NULL) != 0 && stop != NULL && *stop)
+			break;
+		ms -= step;
+	}
 }
 
 /* A Windows-style correlation vector base for this session. */
@@ -170,13 +175,14 @@ body_excerpt(const char *body, size_t len)
 
 /*
  * Posts msg; before the session started (first), retries transport
- * failures with exponential backoff. 0, or -1 with *err.
+ * failures with exponential backoff, unless stop is set (a signal: no
+ * retry, and the wait ends at once). 0, or -1 with *err.
  */
 static int
 post(struct http *h, const struct account *acc, const char *url,
     const char *ctype, const struct http_header *hd, size_t nhd,
     const char *msg, size_t len, int first, unsigned max_retries,
-    struct http_response *resp, char **err)
+    const volatile int *stop, struct http_response *resp, char **err)
 {
 	unsigned long backoff, maxb;
 	unsigned tries = 0;
@@ -187,14 +193,19 @@ post(struct http *h, const struct account *acc, const char *url,
 		if (http_post(h, url, ctype, hd, nhd, msg, len, resp,
 		    err) == 0)
 			return 0;
-		if (!first || tries >= max_retries)
+		if (!first || tries >= max_retries ||
+		    (stop != NULL && *stop))
 			return -1;
 		tries++;
 		log_warnx("%s; retrying in %lu ms (%u of %u)", *err, backoff,
 		    tries, max_retries);
 		free(*err);
 		*err = NULL;
-		sleep_ms(backoff);
+		sleep_ms(backoff, stop);
+		if (stop != NULL && *stop) {
+			*err = strdup("stopped (the client is shutting down)");
+			return -1;
+		}
 		backoff = backoff * 2 > maxb ? maxb : backoff * 2;
 	}
 }
@@ -317,7 +328,7 @@ client_session(const struct config *cfg, struct tree *t,
 		trace_message(tr, "client", msg, len, hmac);
 		if (post(h, acc, session_resp_uri(s) != NULL ?
 		    session_resp_uri(s) : url, session_content_type(s), hd,
-		    nhd, msg, len, n == 0, retries, &resp, err) != 0)
+		    nhd, msg, len, n == 0, retries, o->stop, &resp, err) != 0)
 			goto out;
 		free(msg);
 		msg = NULL;

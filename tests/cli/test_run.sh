@@ -94,4 +94,24 @@ grep -q "stopping (signal)" "$T/log" || fail "no stop message"; ok
 # trigger without a running client: a clear error
 if "$LUADM" -c "$T/c.conf" trigger 2> "$T/err"; then fail "trigger succeeded"; fi
 grep -q "is .luadm run. running" "$T/err" || fail "trigger message: $(cat "$T/err")"; ok
+# SIGTERM while a connection attempt waits out its backoff (60 s here):
+# luadm neither retries nor waits; it exits 0 at once
+sed -e 's|value="200"|value="60000"|; s|value="400"|value="120000"|' \
+    -e 's|RunTest|RunSlow|' "$T/prov.xml" > "$T/slow.xml"
+sed "s|$T/state|$T/slow|" "$T/c.conf" > "$T/slow.conf"
+"$LUADM" -q -c "$T/slow.conf" bootstrap "$T/slow.xml" > /dev/null ||
+    fail "bootstrap slow"
+"$LUADM" -c "$T/slow.conf" run --interval 3600 > "$T/out" 2> "$T/log" &
+pid=$!
+wait_for "retrying in 60000 ms (1 of"; ok
+t0=$(date +%s)
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM during a backoff"; ok
+[ $(($(date +%s) - t0)) -le 5 ] ||
+    fail "SIGTERM during a backoff took $(($(date +%s) - t0)) s"; ok
+grep -q "retrying in 120000 ms" "$T/log" && fail "retried after SIGTERM"; ok
+
 echo "$n passed, 0 failed"
