@@ -4,8 +4,9 @@
 # `luadm ... run` (its arguments) in the background, its stderr to a file,
 # and waits for its log line "next session in" (core/cmd_run.c: the first
 # session succeeded). Then lets it idle BENCH_IDLE seconds (2), and reads
-# from /proc/PID/status its VmRSS (resident now) and VmHWM (the peak: the
-# session) and from /proc/PID/stat the CPU ticks (utime + stime, in
+# from /proc/PID/status its VmRSS (resident now), VmHWM (the peak: the
+# session) and RssAnon (its own memory; the rest of VmRSS is the pages of
+# shared libraries) and from /proc/PID/stat the CPU ticks (utime + stime, in
 # CLK_TCK) it used while idle. Then SIGTERM, wait, luadm's log to stderr,
 # one row to the file $BENCH_ROWS (stdout when unset), and the exit code
 # is luadm's.
@@ -65,14 +66,18 @@ sleep "$IDLE"
 t1=$(ticks)
 rss=$(kib VmRSS)
 hwm=$(kib VmHWM)
+anon=$(kib RssAnon)
 stop
-if [ -z "$t0" ] || [ -z "$t1" ] || [ -z "$rss" ] || [ -z "$hwm" ]; then
+if [ -z "$t0" ] || [ -z "$t1" ] || [ -z "$rss" ] || [ -z "$hwm" ] ||
+    [ -z "$anon" ]; then
 	echo "idle.sh: WRONG: cannot read /proc/$pid" >&2
 	exit 1
 fi
-row=$(awk -v r="$rss" -v h="$hwm" -v t=$((t1 - t0)) -v s="$IDLE" 'BEGIN {
+row=$(awk -v r="$rss" -v h="$hwm" -v a="$anon" -v t=$((t1 - t0)) \
+    -v s="$IDLE" 'BEGIN {
 	printf "idle    luadm run after a session: RSS %.1f MiB (peak %.1f " \
-	    "MiB), %d CPU ticks in %s s idle\n", r / 1024, h / 1024, t, s
+	    "MiB; %.1f MiB its own, the rest shared libraries), %d CPU " \
+	    "ticks in %s s idle\n", r / 1024, h / 1024, a / 1024, t, s
 }')
 if [ -n "${BENCH_ROWS:-}" ]; then
 	printf '%s\n' "$row" >>"$BENCH_ROWS"
