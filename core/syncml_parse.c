@@ -8,6 +8,13 @@
  * becomes a big tree. The DOM is then walked once more (the same checks,
  * for DOMs made by other codecs) and converted, liberally, into the model
  * of syncml.h.
+ *
+ * Memory: the text of an Item <Data> is the big thing a message holds (a
+ * chunk of a large object). syncml_parse() owns its document, so it takes
+ * that text from the text node as it is (xml_safe_read() allocated it
+ * once, at its size) instead of copying it: the message in memory, and
+ * its Data once, is all a chunk costs. syncml_from_doc() leaves the
+ * caller's document alone and copies.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -44,7 +51,9 @@ static const char *const kind_names[SYNCML_CMD__MAX] = {
 
 static void	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static int	conv_cmd(const xmlNode *, struct syncml_cmd *);
+static int	conv_cmd(const xmlNode *, struct syncml_cmd *, int);
+static struct syncml_msg *from_doc(xmlDoc *, const struct syncml_limits *,
+		    int, char *, size_t);
 static void	cmd_clear(struct syncml_cmd *);
 
 const char *
@@ -113,7 +122,7 @@ syncml_parse(const void *buf, size_t len, const struct syncml_limits *lim,
 	doc = xml_safe_read(buf, len, &l, err, errlen);
 	if (doc == NULL)
 		return NULL;
-	msg = syncml_from_doc(doc, &l, err, errlen);
+	msg = from_doc(doc, &l, 1, err, errlen);
 	xmlFreeDoc(doc);
 	return msg;
 }
@@ -415,16 +424,47 @@ conv_loc(const xmlNode *n, char **uri, char **name)
 }
 
 /*
+ * The content of the text node c, taken from the document when it can be
+ * freed with free(): allocated by libxml2's allocator (when that is
+ * malloc's), not one of the strings libxml2 shares in its dictionary or
+ * keeps inside the node. Returns it (the caller frees it, c then has no
+ * content) or NULL when it cannot be taken.
+ */
+static char *
+steal_text(const xmlDoc *doc, const xmlNode *c)
+{
+	xmlNode *t = (xmlNode *)c;	/* our document (syncml_parse) */
+	char *s;
+
+	if (c->type != XML_TEXT_NODE || c->content == NULL ||
+	    xmlFree != free || xmlMalloc != malloc || xmlRealloc != realloc ||
+	    c->content == (const xmlChar *)&c->properties ||
+	    (doc->dict != NULL && xmlDictOwns(doc->dict, c->content)))
+		return NULL;
+	s = (char *)t->content;
+	t->content = NULL;
+	return s;
+}
+
+/*
  * Item Data, byte-exact: its text, or when it holds elements, all its
- * children serialized.
+ * children serialized. steal: the document is ours to take the text from.
  */
 static int
-conv_data(const xmlNode *n, struct syncml_item *it)
+conv_data(const xmlNode *n, struct syncml_item *it, int steal)
 {
 	const xmlNode *c;
 	xmlBufferPtr b;
 	int rc = 0;
 
+	c = n->children;
+	if (steal && c != NULL && c->next == NULL) {
+		it->data = steal_text(n->doc, c);
+		if (it->data != NULL) {
+			it->data_len = strlen(it->data);
+			return 0;
+		}
+	}
 	if (elem_from(n->children) == NULL) {
 		it->data = text_of(n, 0, &it->data_len);
 		return it->data == NULL ? -1 : 0;
@@ -451,7 +491,7 @@ conv_data(const xmlNode *n, struct syncml_item *it)
 }
 
 static int
-conv_item(const xmlNode *n, struct syncml_item *it)
+conv_item(const xmlNode *n, struct syncml_item *it, int steal)
 {
 	const xmlNode *c;
 	int rc = 0;
@@ -470,7 +510,7 @@ conv_item(const xmlNode *n, struct syncml_item *it)
 			rc = conv_meta(c, &it->meta, 0);
 		else if (is(c, "Data") && !it->has_data) {
 			it->has_data = 1;
-			rc = conv_data(c, it);
+			rc = conv_data(c, it, steal);
 		} else if (is(c, "MoreData"))
 			it->more_data = 1;
 		if (rc == -1)
@@ -561,10 +601,11 @@ calloc_n(size_t n, size_t sz)
 
 /*
  * One command. Every child a command may have is read whatever the kind;
- * Atomic and Sequence also get their inner commands.
+ * Atomic and Sequence also get their inner commands. steal: as for
+ * conv_data().
  */
 static int
-conv_cmd(const xmlNode *n, struct syncml_cmd *cmd)
+conv_cmd(const xmlNode *n, struct syncml_cmd *cmd, int steal)
 {
 	const xmlNode *c;
 	size_t nitems = 0, ntref = 0, nsref = 0, ncmds = 0;
@@ -612,9 +653,9 @@ conv_cmd(const xmlNode *n, struct syncml_cmd *cmd)
 		else if (is(c, "Meta"))
 			rc = conv_meta(c, &cmd->meta, 0);
 		else if (container)
-			rc = conv_cmd(c, &cmd->cmds[cmd->ncmds++]);
+			rc = conv_cmd(c, &cmd->cmds[cmd->ncmds++], steal);
 		else if (is(c, "Item"))
-			rc = conv_item(c, &cmd->items[cmd->nitems++]);
+			rc = conv_item(c, &cmd->items[cmd->nitems++], steal);
 		else if (is(c, "Cred"))
 			rc = conv_cred(c, &cmd->cred);
 		else if (is(c, "Correlator"))
@@ -716,7 +757,7 @@ conv_hdr(const xmlNode *n, struct syncml_hdr *h)
 }
 
 static int
-conv_body(const xmlNode *n, struct syncml_msg *msg)
+conv_body(const xmlNode *n, struct syncml_msg *msg, int steal)
 {
 	const xmlNode *c;
 	size_t count = 0;
@@ -730,7 +771,7 @@ conv_body(const xmlNode *n, struct syncml_msg *msg)
 	FOREACH_ELEM(c, n) {
 		if (is(c, "Final"))
 			msg->final = 1;
-		else if (conv_cmd(c, &msg->cmds[msg->ncmds++]) == -1)
+		else if (conv_cmd(c, &msg->cmds[msg->ncmds++], steal) == -1)
 			return -1;
 	}
 	return 0;
@@ -756,6 +797,14 @@ root_ns(const xmlNode *root)
 struct syncml_msg *
 syncml_from_doc(struct _xmlDoc *doc, const struct syncml_limits *lim,
     char *err, size_t errlen)
+{
+	return from_doc(doc, lim, 0, err, errlen);
+}
+
+/* syncml_from_doc(); steal: the text of Data may be taken from doc. */
+static struct syncml_msg *
+from_doc(xmlDoc *doc, const struct syncml_limits *lim, int steal, char *err,
+    size_t errlen)
 {
 	struct syncml_limits l;
 	struct syncml_msg *msg;
@@ -798,7 +847,8 @@ syncml_from_doc(struct _xmlDoc *doc, const struct syncml_limits *lim,
 		goto nomem;
 	msg->ns = ns;
 	meta_init(&msg->hdr.meta);
-	if (conv_hdr(hdr, &msg->hdr) == -1 || conv_body(body, msg) == -1)
+	if (conv_hdr(hdr, &msg->hdr) == -1 ||
+	    conv_body(body, msg, steal) == -1)
 		goto nomem;
 	return msg;
 nomem:

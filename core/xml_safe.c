@@ -7,9 +7,19 @@
  * and elements and then either call libxml2's own SAX2 tree builder
  * (xml_safe_read) or the caller's handlers (xml_safe_sax, whose SAX table
  * holds nothing else, so no tree is built and no DTD kept).
+ *
+ * Memory: libxml2 reads the caller's bytes through a read callback, a few
+ * KiB at a time, instead of copying the whole input into a buffer of its
+ * own first. In a DOM, text is ours too (dom_text): each run of character
+ * data becomes one text node whose content is allocated once, at a size
+ * bounded by the input up to the next '<', rather than grown by doubling
+ * as libxml2's builder does. A 1 MiB <Data> thus costs 1 MiB, which
+ * syncml_parse() then takes over without a copy.
  */
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,9 +42,19 @@
 #define PARSE_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
 	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
 
+/* A run of text shorter than this much below its allocation is kept. */
+#define RUN_SLACK	1024
+
+/* The caller's bytes that libxml2 has not read yet. */
+struct xml_safe_input {
+	const char	*p;
+	size_t		 left;
+};
+
 /* State of one parse, reached from the parser's _private. */
 struct xml_safe {
 	xmlParserCtxtPtr ctxt;
+	struct xml_safe_input in;
 	struct syncml_limits lim;
 	const struct xml_safe_handler *h;	/* NULL: build a DOM */
 	void		*arg;		/* for h */
@@ -48,6 +68,9 @@ struct xml_safe {
 	char		 error[XML_SAFE_ERRLEN];
 	startElementNsSAX2Func start;	/* libxml2's own tree handlers */
 	endElementNsSAX2Func end;
+	xmlNodePtr	 run;		/* DOM: the text node being filled */
+	size_t		 run_len;	/* its content's length */
+	size_t		 run_cap;	/* its content's allocation */
 };
 
 static void	fail(struct xml_safe *, const char *, ...)
@@ -121,6 +144,140 @@ refuse(void *ctx, const char *fmt, ...)
 	xmlStopParser(ctxt);
 }
 
+/* The text node being filled is complete: give back what it overshot. */
+static void
+run_end(struct xml_safe *xs)
+{
+	xmlChar *p;
+
+	if (xs->run != NULL && xs->run_cap - xs->run_len - 1 > RUN_SLACK) {
+		p = xmlRealloc(xs->run->content, xs->run_len + 1);
+		if (p != NULL)
+			xs->run->content = p;
+	}
+	xs->run = NULL;
+	xs->run_len = xs->run_cap = 0;
+}
+
+/*
+ * Bytes enough for the run of text that starts with the len bytes at ch,
+ * NUL included: the text ends at the next '<' of the input (entity and
+ * character references and line ends only shrink it), first looked for
+ * in what libxml2 has buffered, then in what it has not read. 0 when no
+ * bound is known (the input is being converted from another encoding).
+ */
+static size_t
+run_bound(const struct xml_safe *xs, const xmlChar *ch, size_t len)
+{
+	xmlParserInputPtr in = xs->ctxt->input;
+	const xmlChar *from, *lt;
+	const char *rlt;
+	uintptr_t c;
+
+	if (xs->ctxt->inputNr != 1 || in == NULL || in->cur == NULL ||
+	    in->end == NULL || (in->buf != NULL && in->buf->encoder != NULL))
+		return 0;
+	/* libxml2 hands over text straight from its buffer, before moving
+	 * cur past it, or from a copy, after */
+	c = (uintptr_t)ch;
+	from = in->cur;
+	if (c >= (uintptr_t)in->cur && c + len <= (uintptr_t)in->end)
+		from = ch + len;
+	lt = memchr(from, '<', (size_t)(in->end - from));
+	if (lt != NULL)
+		return len + (size_t)(lt - from) + 1;
+	rlt = memchr(xs->in.p, '<', xs->in.left);
+	return len + (size_t)(in->end - from) +
+	    (rlt != NULL ? (size_t)(rlt - xs->in.p) : xs->in.left) + 1;
+}
+
+/*
+ * Starts a text node as the last child of parent, with room for cap
+ * bytes. Its content is xmlMalloc'd, NUL-terminated. 0, or -1 with the
+ * parse stopped.
+ */
+static int
+run_start(struct xml_safe *xs, xmlNodePtr parent, size_t cap)
+{
+	xmlNodePtr n;
+	int line;
+
+	run_end(xs);
+	n = xmlNewDocText(parent->doc, NULL);
+	if (n == NULL)
+		goto nomem;
+	n->content = xmlMalloc(cap);
+	if (n->content == NULL) {
+		xmlFreeNode(n);
+		goto nomem;
+	}
+	n->content[0] = '\0';
+	if (xs->ctxt->linenumbers) {
+		/* as libxml2 numbers its own text nodes */
+		line = xmlSAX2GetLineNumber(xs->ctxt);
+		if (line >= 0 && line < 65535)
+			n->line = (unsigned short)line;
+		else if (line >= 65535) {
+			n->line = 65535;
+			n->psvi = (void *)(ptrdiff_t)line;
+		}
+	}
+	n->parent = parent;
+	if (parent->last == NULL)
+		parent->children = n;
+	else {
+		parent->last->next = n;
+		n->prev = parent->last;
+	}
+	parent->last = n;
+	xs->run = n;
+	xs->run_len = 0;
+	xs->run_cap = cap;
+	return 0;
+nomem:
+	refuse(xs->ctxt, "out of memory");
+	return -1;
+}
+
+/*
+ * Character data, CDATA excepted, of xml_safe_read(), in place of
+ * libxml2's tree builder: appended to the text node being filled, or to a
+ * new one when something else came since.
+ */
+static void
+dom_text(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct xml_safe *xs = ctxt->_private;
+	xmlNodePtr parent = ctxt->node;
+	size_t need, cap;
+	xmlChar *p;
+
+	if (xs->stopped || len <= 0 || parent == NULL)
+		return;
+	need = (size_t)len + 1;
+	if (xs->run == NULL || parent->last != xs->run) {
+		cap = run_bound(xs, ch, (size_t)len);
+		if (run_start(xs, parent, cap > need ? cap : need) != 0)
+			return;
+	}
+	need += xs->run_len;
+	if (need > xs->run_cap) {
+		/* no bound was known, or it was wrong: grow */
+		cap = xs->run_cap > need / 2 ? 2 * xs->run_cap : need;
+		p = xmlRealloc(xs->run->content, cap);
+		if (p == NULL) {
+			refuse(ctxt, "out of memory");
+			return;
+		}
+		xs->run->content = p;
+		xs->run_cap = cap;
+	}
+	memcpy(xs->run->content + xs->run_len, ch, (size_t)len);
+	xs->run_len += (size_t)len;
+	xs->run->content[xs->run_len] = '\0';
+}
+
 static void
 sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
@@ -143,10 +300,11 @@ sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 	xs->depth++;
 	xs->nelem++;
-	if (xs->h == NULL)
+	if (xs->h == NULL) {
+		run_end(xs);
 		xs->start(ctx, localname, prefix, uri, nb_ns, ns, nb_attr,
 		    nb_def, attr);
-	else if (xs->h->start != NULL)
+	} else if (xs->h->start != NULL)
 		xs->h->start(xs, xs->arg, (const char *)localname,
 		    (const char *)uri);
 }
@@ -162,9 +320,10 @@ sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	if (xs->depth > 0)
 		xs->depth--;
-	if (xs->h == NULL)
+	if (xs->h == NULL) {
+		run_end(xs);
 		xs->end(ctx, localname, prefix, uri);
-	else if (xs->h->end != NULL)
+	} else if (xs->h->end != NULL)
 		xs->h->end(xs, xs->arg);
 }
 
@@ -279,10 +438,35 @@ sax_serror(void *ctx, XMLERR_CONST xmlError *e)
 
 /* ---- the parse ---- */
 
+/* libxml2's read callback: the next bytes of the caller's input. */
+static int
+input_read(void *ctx, char *buf, int len)
+{
+	struct xml_safe_input *in = ctx;
+	size_t n;
+
+	if (len <= 0)
+		return 0;
+	n = in->left < (size_t)len ? in->left : (size_t)len;
+	memcpy(buf, in->p, n);
+	in->p += n;
+	in->left -= n;
+	return (int)n;
+}
+
+/* libxml2's close callback: the input stays the caller's. */
+static int
+input_close(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 /*
- * Makes the parser of len bytes at buf and sets up its SAX table:
- * libxml2's tree builder behind the element hooks when xs->h is NULL,
- * else only our hooks. 0, or -1 with the reason in xs.
+ * Makes the parser of len bytes at buf, which it reads as it goes (no
+ * copy of the whole), and sets up its SAX table: libxml2's tree builder
+ * behind the element hooks, with our text nodes, when xs->h is NULL, else
+ * only our hooks. 0, or -1 with the reason in xs.
  */
 static int
 start(struct xml_safe *xs, const void *buf, size_t len)
@@ -298,7 +482,10 @@ start(struct xml_safe *xs, const void *buf, size_t len)
 		    xs->lim.max_input);
 		return -1;
 	}
-	xs->ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
+	xs->in.p = buf;
+	xs->in.left = len;
+	xs->ctxt = xmlCreateIOParserCtxt(NULL, NULL, input_read, input_close,
+	    &xs->in, XML_CHAR_ENCODING_NONE);
 	if (xs->ctxt == NULL) {
 		fail(xs, "cannot create an XML parser");
 		return -1;
@@ -315,6 +502,9 @@ start(struct xml_safe *xs, const void *buf, size_t len)
 			fail(xs, "libxml2 has no SAX2 element handlers");
 			return -1;
 		}
+		if (sax->ignorableWhitespace == sax->characters)
+			sax->ignorableWhitespace = dom_text;
+		sax->characters = dom_text;
 	} else {
 		memset(sax, 0, sizeof(*sax));
 		sax->initialized = XML_SAX2_MAGIC;
@@ -356,6 +546,7 @@ parse(const void *buf, size_t len, const struct syncml_limits *lim,
 	xs.arg = arg;
 	if (start(&xs, buf, len) == 0) {
 		prc = xmlParseDocument(xs.ctxt);
+		run_end(&xs);
 		/* SAX mode too: entity declarations make libxml2 start one */
 		doc = xs.ctxt->myDoc;
 		xs.ctxt->myDoc = NULL;

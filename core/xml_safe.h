@@ -15,6 +15,10 @@
  * Two ways in: xml_safe_read() builds a DOM (libxml2's own SAX2 tree
  * handlers behind the checks); xml_safe_sax() builds nothing and hands
  * the elements and text to the caller's handlers as they come.
+ * Either way libxml2 reads the input a few KiB at a time, never copying
+ * it whole; in a DOM, each run of text is one text node whose content is
+ * xmlMalloc'd once at its size (grown only for input in an encoding other
+ * than UTF-8), NUL-terminated.
  * It uses libxml2, and struct syncml_limits (syncml.h) for the limits.
  */
 #ifndef LUADM_XML_SAFE_H
