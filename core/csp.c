@@ -348,31 +348,29 @@ csp_access_allows(const char *access, const char *cmd)
 
 /*
  * ctx->need: runs the script's stat before the verb, in the same protected
- * call and with the same ctx table (at stack index 1). Returns 1 when the
- * verb may run, 0 when k->status is set (404, 405, or what stat said).
- * stack: ctx on entry and on return.
+ * call and with the same ctx table. Returns 1 when the verb may run, 0
+ * when k->status is set (404, 405, or what stat said).
+ * stack: ctx, contract, path on entry and on return.
  */
 static int
 precheck(lua_State *L, struct call *k)
 {
 	const char *access;
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
-	lua_getfield(L, -1, "stat");
-	lua_remove(L, -2);
+	lua_getfield(L, 2, "stat");
 	if (!lua_isfunction(L, -1)) {
-		lua_settop(L, 1);
+		lua_settop(L, 3);
 		return 1;	/* no stat: the verb decides */
 	}
 	lua_pushvalue(L, 1);
-	lua_pushstring(L, k->path != NULL ? k->path : "");
+	lua_pushvalue(L, 3);
 	lua_call(L, 2, 3);
 	if (!lua_istable(L, -3)) {
 		if (!lua_isnil(L, -3))
 			luaL_error(L, "%s: stat must return a table or nil, "
 			    "not %s", k->c->name, luaL_typename(L, -3));
 		status_results(L, k, lua_gettop(L) - 2, DM_NOT_FOUND);
-		lua_settop(L, 1);
+		lua_settop(L, 3);
 		return 0;
 	}
 	lua_getfield(L, -3, "access");
@@ -382,14 +380,18 @@ precheck(lua_State *L, struct call *k)
 		k->msg = util_asprintf("%s: %s is not allowed (the node "
 		    "allows %s)", k->ctx->uri != NULL ? k->ctx->uri : k->path,
 		    k->ctx->need, access);
-		lua_settop(L, 1);
+		lua_settop(L, 3);
 		return 0;
 	}
-	lua_settop(L, 1);
+	lua_settop(L, 3);
 	return 1;
 }
 
-/* Runs one call in protected mode. stack: lightuserdata(call) */
+/*
+ * Runs one call in protected mode. stack: lightuserdata(call). The ctx
+ * table, the contract and the path are pushed once and shared by the
+ * precheck and the verb.
+ */
 static int
 csp_trampoline(lua_State *L)
 {
@@ -397,13 +399,16 @@ csp_trampoline(lua_State *L)
 	int base, nargs = 1, i;
 
 	lua_settop(L, 0);
-	push_ctx(L, k);				/* stack: ctx */
+	push_ctx(L, k);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
+	/* a hook has no path: its precheck (if any) stats the mount */
+	lua_pushstring(L, k->path != NULL ? k->path : "");
+						/* stack: ctx, contract, path */
 	if (k->ctx != NULL && k->ctx->need != NULL && k->kind != CALL_STAT &&
 	    !precheck(L, k))
 		return 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, k->c->ref);
-	lua_getfield(L, -1, k->verb);
-	lua_remove(L, -2);			/* stack: ctx, fn */
+	lua_getfield(L, 2, k->verb);		/* stack: ctx, contract, path,
+						   fn */
 	if (!lua_isfunction(L, -1)) {
 		/* verb not implemented */
 		k->status = k->kind == CALL_GET || k->kind == CALL_STAT ?
@@ -424,9 +429,9 @@ csp_trampoline(lua_State *L)
 		}
 		return 0;
 	}
-	lua_pushvalue(L, 1);			/* stack: ctx, fn, ctx */
+	lua_pushvalue(L, 1);			/* stack: ..., fn, ctx */
 	if (k->path != NULL) {
-		lua_pushstring(L, k->path);
+		lua_pushvalue(L, 3);
 		nargs++;
 	}
 	for (i = 0; i < k->nvals; i++) {
@@ -438,7 +443,7 @@ csp_trampoline(lua_State *L)
 			lua_pushlstring(L, k->val[i], k->vlen[i]);
 		nargs++;
 	}
-	base = 2;	/* the function's index */
+	base = 4;	/* the function's index */
 	lua_call(L, nargs, LUA_MULTRET);
 	/* results now at base .. top */
 	if (lua_gettop(L) < base)

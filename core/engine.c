@@ -57,6 +57,13 @@ outcome_init(struct outcome *o, const struct syncml_cmd *cmd)
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->n = cmd->nitems > 0 ? cmd->nitems : 1;
+	if (o->n == 1) {
+		o->codes = &o->code1;
+		if (cmd->kind == SYNCML_CMD_GET)
+			o->vals = &o->val1;
+		outcome_set_all(o, DM_OK);
+		return 0;
+	}
 	o->codes = calloc(o->n, sizeof(int));
 	if (o->codes == NULL)
 		return -1;
@@ -89,8 +96,10 @@ outcome_free(struct outcome *o)
 	if (o->vals != NULL)
 		for (i = 0; i < o->n; i++)
 			csp_value_free(&o->vals[i]);
-	free(o->vals);
-	free(o->codes);
+	if (o->vals != &o->val1)
+		free(o->vals);
+	if (o->codes != &o->code1)
+		free(o->codes);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -142,22 +151,32 @@ engine_is_item_cmd(const struct syncml_cmd *c)
 	}
 }
 
+/* Items of a Results built on the stack; more take an allocation. */
+#define RESULTS_ITEMS_INLINE	8
+
 /* Writes the Results of a Get: one command with every found Item. */
 static int
 emit_results(struct engine *e, struct outq *q, const char *msg_ref,
     const struct outcome *o)
 {
-	struct syncml_item_out *items;
+	struct syncml_item_out items_inline[RESULTS_ITEMS_INLINE], *items;
 	struct syncml_results_out res;
-	char **owned;
+	char *owned_inline[RESULTS_ITEMS_INLINE], **owned;
 	size_t i, n = 0;
 	int rc = -1;
 
 	(void)e;
-	items = calloc(o->n, sizeof(*items));
-	owned = calloc(o->n, sizeof(*owned));
-	if (items == NULL || owned == NULL)
-		goto out;
+	if (o->n <= RESULTS_ITEMS_INLINE) {
+		items = items_inline;
+		owned = owned_inline;
+		memset(items, 0, o->n * sizeof(*items));
+		memset(owned, 0, o->n * sizeof(*owned));
+	} else {
+		items = calloc(o->n, sizeof(*items));
+		owned = calloc(o->n, sizeof(*owned));
+		if (items == NULL || owned == NULL)
+			goto out;
+	}
 	for (i = 0; i < o->n && i < o->cmd->nitems; i++) {
 		const struct csp_value *v = &o->vals[i];
 		struct syncml_item_out *it = &items[n];
@@ -209,8 +228,10 @@ out:
 	if (owned != NULL)
 		for (i = 0; i < o->n; i++)
 			free(owned[i]);
-	free(owned);
-	free(items);
+	if (owned != owned_inline)
+		free(owned);
+	if (items != items_inline)
+		free(items);
 	return rc;
 }
 

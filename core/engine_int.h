@@ -56,6 +56,11 @@ struct outcome {
 	size_t			 n;
 	struct csp_value	*vals;	/* Get: the value of each Item */
 	int			 executed;	/* ran (for rollback) */
+	/* codes and vals of a one-Item command, the usual case, so that it
+	 * costs no allocation: codes/vals then point here, and an outcome
+	 * is never copied, only passed by address */
+	int			 code1;
+	struct csp_value	 val1;
 };
 
 /* Allocates codes (and vals for Get) for cmd; -1 on ENOMEM. */

@@ -19,6 +19,23 @@
 
 #define HOOK_COUNT	10000	/* instructions between deadline checks */
 
+/*
+ * Small blocks (strings, tables, closures: most of what a CSP call
+ * allocates and drops) are recycled through free lists of 16-byte size
+ * classes instead of going back to malloc each time. A block of class k
+ * is always at least (k + 1) * SMALL_STEP bytes long. A collection frees
+ * its garbage in one burst, so the lists hold up to SMALL_CACHE bytes
+ * (past that, blocks go back to malloc); they are the host's and freed
+ * with it. The budget counts what Lua asked for, as before.
+ */
+#define SMALL_STEP	16
+#define SMALL_CLASSES	16	/* blocks up to 256 bytes */
+#define SMALL_CACHE	(1024 * 1024)
+
+struct small_block {
+	struct small_block *next;
+};
+
 struct lua_host {
 	lua_State	*L;
 	size_t		 used;		/* bytes allocated now */
@@ -28,21 +45,73 @@ struct lua_host {
 					   (Lua retries once after a GC) */
 	uint64_t	 deadline;	/* ms, 0 = none */
 	int		 timed_out;
+	struct small_block *small[SMALL_CLASSES];	/* free blocks */
+	size_t		 small_bytes;	/* in the lists */
 };
 
 /* The registry key under which the host pointer is kept. */
 static const char host_key = 'h';
+
+/* The size class of an n-byte block (n > 0), or -1 when it is large. */
+static int
+small_class(size_t n)
+{
+	return n <= SMALL_STEP * SMALL_CLASSES ? (int)((n - 1) / SMALL_STEP) :
+	    -1;
+}
+
+/* A block of class k: recycled, or new. NULL when memory runs out. */
+static void *
+small_get(struct lua_host *h, int k)
+{
+	struct small_block *b = h->small[k];
+
+	if (b == NULL)
+		return malloc((size_t)(k + 1) * SMALL_STEP);
+	h->small[k] = b->next;
+	h->small_bytes -= (size_t)(k + 1) * SMALL_STEP;
+	return b;
+}
+
+/* Takes back a block of class k. */
+static void
+small_put(struct lua_host *h, void *p, int k)
+{
+	struct small_block *b = p;
+
+	if (h->small_bytes >= SMALL_CACHE) {
+		free(p);
+		return;
+	}
+	b->next = h->small[k];
+	h->small[k] = b;
+	h->small_bytes += (size_t)(k + 1) * SMALL_STEP;
+}
+
+/* Gives back a block of osize bytes (the size Lua gave it). */
+static void
+block_free(struct lua_host *h, void *p, size_t osize)
+{
+	int k = small_class(osize);
+
+	if (k >= 0)
+		small_put(h, p, k);
+	else
+		free(p);
+}
 
 static void *
 host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct lua_host *h = ud;
 	void *np;
+	int kn, ko;
 
 	if (ptr == NULL)
 		osize = 0;
 	if (nsize == 0) {
-		free(ptr);
+		if (ptr != NULL)
+			block_free(h, ptr, osize);
 		h->used -= osize;
 		return NULL;
 	}
@@ -53,7 +122,21 @@ host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (h->max > 0 && nsize > osize && h->used + (nsize - osize) > h->max) {
 		return NULL;
 	}
-	np = realloc(ptr, nsize);
+	kn = small_class(nsize);
+	ko = ptr != NULL ? small_class(osize) : -1;
+	if (ptr != NULL && kn >= 0 && kn == ko)
+		np = ptr;	/* the block is big enough already */
+	else if (ptr != NULL && kn < 0 && ko < 0)
+		np = realloc(ptr, nsize);
+	else {
+		np = kn >= 0 ? small_get(h, kn) : malloc(nsize);
+		if (np == NULL && ptr != NULL && nsize < osize)
+			np = ptr;	/* shrinking: the old block will do */
+		else if (np != NULL && ptr != NULL) {
+			memcpy(np, ptr, osize < nsize ? osize : nsize);
+			block_free(h, ptr, osize);
+		}
+	}
 	if (np == NULL) {
 		return NULL;
 	}
@@ -75,6 +158,16 @@ lua_host_new(size_t mem_max)
 		free(h);
 		return NULL;
 	}
+	/*
+	 * Generational collection: a CSP keeps its state (the loaded SDK,
+	 * the script's tables) for the life of the process and makes short-
+	 * lived garbage on every call (ctx, the values it returns). The
+	 * incremental collector would go over all of the old state once per
+	 * cycle; minor collections look at the young objects only. Nothing
+	 * a script sees changes (finalizers and weak tables work the same;
+	 * a refused allocation still gets a full emergency collection).
+	 */
+	lua_gc(h->L, LUA_GCGEN, 0, 0);
 	lua_pushlightuserdata(h->L, h);
 	lua_rawsetp(h->L, LUA_REGISTRYINDEX, &host_key);
 	return h;
@@ -83,10 +176,20 @@ lua_host_new(size_t mem_max)
 void
 lua_host_free(struct lua_host *h)
 {
+	struct small_block *b;
+	int k;
+
 	if (h == NULL)
 		return;
 	if (h->L != NULL)
 		lua_close(h->L);
+	for (k = 0; k < SMALL_CLASSES; k++) {
+		while (h->small[k] != NULL) {
+			b = h->small[k];
+			h->small[k] = b->next;
+			free(b);
+		}
+	}
 	free(h);
 }
 

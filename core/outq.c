@@ -25,7 +25,11 @@ struct oq_item {
 	long	 size;
 };
 
+struct oq_page;
+
 struct oq_cmd {
+	struct oq_cmd	*next;		/* queued after this one, or NULL */
+	struct oq_page	*page;		/* where it lives */
 	enum oq_kind	 kind;
 	char		*msg_ref;
 	char		*cmd_ref;
@@ -39,16 +43,33 @@ struct oq_cmd {
 	struct oq_item	*items;
 	size_t		 nitems;
 	size_t		 first;		/* items before this one are out */
-	char		*mem;		/* one block holding every string,
-					   the items and the refs */
+};
+
+/*
+ * Queued commands live in pages: each command, its arrays and its strings
+ * are carved one after the other from the newest page (a command larger
+ * than a page gets a page of its own), so queueing a command costs no
+ * malloc and popping one no free. Commands leave in the order they came,
+ * so pages empty oldest first; an empty page is freed, except the newest,
+ * which is reused.
+ */
+#define OQ_PAGE		(32 * 1024)
+#define OQ_ALIGN	sizeof(void *)	/* what oq_cmd and oq_item need */
+
+struct oq_page {
+	struct oq_page	*next;		/* newer */
+	size_t		 used;		/* bytes handed out */
+	size_t		 size;		/* bytes after this header */
+	size_t		 live;		/* commands in it not popped yet */
 };
 
 struct outq {
 	int		 chunk;	/* large objects allowed (outq_drain) */
-	struct oq_cmd	*v;
-	size_t		 head;
-	size_t		 n;
-	size_t		 cap;
+	struct oq_cmd	*head;	/* next to go out */
+	struct oq_cmd	*tail;
+	size_t		 n;	/* commands queued */
+	struct oq_page	*pages;	/* oldest first */
+	struct oq_page	*last;	/* newest */
 };
 
 struct outq *
@@ -57,40 +78,111 @@ outq_new(void)
 	return calloc(1, sizeof(struct outq));
 }
 
-static void
-cmd_free(struct oq_cmd *c)
-{
-	free(c->mem);
-	memset(c, 0, sizeof(*c));
-}
-
 void
 outq_free(struct outq *q)
 {
-	size_t i;
+	struct oq_page *pg, *next;
 
 	if (q == NULL)
 		return;
-	for (i = q->head; i < q->n; i++)
-		cmd_free(&q->v[i]);
-	free(q->v);
+	for (pg = q->pages; pg != NULL; pg = next) {
+		next = pg->next;
+		free(pg);
+	}
 	free(q);
 }
 
 size_t
 outq_len(const struct outq *q)
 {
-	return q->n - q->head;
+	return q->n;
+}
+
+/* Frees the pages whose commands are all gone, but the newest. */
+static void
+pages_trim(struct outq *q)
+{
+	struct oq_page *pg;
+
+	while (q->pages != NULL && q->pages->live == 0 &&
+	    q->pages != q->last) {
+		pg = q->pages;
+		q->pages = pg->next;
+		free(pg);
+	}
+	if (q->last != NULL && q->last->live == 0)
+		q->last->used = 0;	/* empty: start it over */
 }
 
 /*
- * Each queued command lives in one block: the arrays first, then the
- * strings. arena_size() adds up what a command needs, arena_str() copies a
- * string into the block. One malloc and one free per command.
+ * Room for a command of need bytes (struct oq_cmd first, then its arrays
+ * and strings), zeroed up to the arrays. Not queued yet: queue() does it.
+ * NULL when memory runs out.
+ */
+static struct oq_cmd *
+cmd_new(struct outq *q, size_t need)
+{
+	struct oq_page *pg = q->last;
+	struct oq_cmd *c;
+	size_t size;
+
+	need = (need + OQ_ALIGN - 1) & ~(OQ_ALIGN - 1);
+	if (pg == NULL || pg->size - pg->used < need) {
+		size = need > OQ_PAGE ? need : OQ_PAGE;
+		pg = malloc(sizeof(*pg) + size);
+		if (pg == NULL)
+			return NULL;
+		pg->next = NULL;
+		pg->used = 0;
+		pg->size = size;
+		pg->live = 0;
+		if (q->last != NULL)
+			q->last->next = pg;
+		else
+			q->pages = pg;
+		q->last = pg;
+		pages_trim(q);	/* the previous newest may be empty */
+	}
+	c = (struct oq_cmd *)(void *)((char *)(pg + 1) + pg->used);
+	pg->used += need;
+	pg->live++;
+	memset(c, 0, sizeof(*c));
+	c->page = pg;
+	return c;
+}
+
+/* Appends c (from cmd_new) to the queue. */
+static void
+queue(struct outq *q, struct oq_cmd *c)
+{
+	if (q->tail != NULL)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->n++;
+}
+
+/* Removes the head command. */
+static void
+pop(struct outq *q)
+{
+	struct oq_cmd *c = q->head;
+
+	q->head = c->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	q->n--;
+	c->page->live--;
+	pages_trim(q);
+}
+
+/*
+ * A command's strings are copied after its arrays: arena_size() adds up
+ * what a command needs, arena_str() copies a string.
  */
 struct arena {
 	char	*p;
-	size_t	 left;
 };
 
 static size_t
@@ -135,23 +227,28 @@ arena_str(struct arena *a, const char *s, size_t len, size_t *outlen)
 	return d;
 }
 
-/* Allocates the block of c: arrays of nitems items and nrefs refs. */
-static int
-arena_init(struct oq_cmd *c, struct arena *a, size_t need, size_t nitems,
+/*
+ * A new command with arrays of nitems items and nrefs refs, and need more
+ * bytes (items_need() and the strings) for them and its strings.
+ */
+static struct oq_cmd *
+cmd_alloc(struct outq *q, struct arena *a, size_t need, size_t nitems,
     size_t nrefs)
 {
-	size_t head = nitems * sizeof(struct oq_item) + nrefs * sizeof(char *);
+	struct oq_cmd *c;
+	char *p;
 
-	c->mem = malloc(need + nrefs * sizeof(char *) + 1);
-	if (c->mem == NULL)
-		return -1;
-	c->items = nitems > 0 ? (struct oq_item *)(void *)c->mem : NULL;
-	c->target_refs = nrefs > 0 ? (char **)(void *)(c->mem + nitems *
-	    sizeof(struct oq_item)) : NULL;
+	c = cmd_new(q, sizeof(*c) + need + nrefs * sizeof(char *));
+	if (c == NULL)
+		return NULL;
+	p = (char *)(c + 1);
+	c->items = nitems > 0 ? (struct oq_item *)(void *)p : NULL;
+	p += nitems * sizeof(struct oq_item);
+	c->target_refs = nrefs > 0 ? (char **)(void *)p : NULL;
+	p += nrefs * sizeof(char *);
 	c->nitems = nitems;
-	a->p = c->mem + head;
-	a->left = need + 1 - (head - nrefs * sizeof(char *));
-	return 0;
+	a->p = p;
+	return c;
 }
 
 static void
@@ -175,42 +272,20 @@ copy_items(struct oq_cmd *c, struct arena *a,
 	}
 }
 
-static struct oq_cmd *
-push(struct outq *q)
-{
-	struct oq_cmd *nv;
-	size_t ncap;
-
-	if (q->head > 0 && q->head == q->n) {
-		q->head = q->n = 0;	/* empty: start over */
-	}
-	if (q->n == q->cap) {
-		ncap = q->cap ? q->cap * 2 : 64;
-		nv = realloc(q->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return NULL;
-		q->v = nv;
-		q->cap = ncap;
-	}
-	memset(&q->v[q->n], 0, sizeof(q->v[0]));
-	return &q->v[q->n];
-}
-
 int
 outq_status(struct outq *q, const struct syncml_status_out *st)
 {
-	struct oq_cmd *c = push(q);
+	struct oq_cmd *c;
 	struct arena a;
 	size_t i, need;
 	const char *ref = st->cmd_ref != NULL ? st->cmd_ref : "";
 
-	if (c == NULL)
-		return -1;
 	need = str_need(st->msg_ref, SYNCML_NTS) + str_need(ref, SYNCML_NTS) +
 	    str_need(st->cmd, SYNCML_NTS) + items_need(st->items, st->nitems);
 	for (i = 0; i < st->ntarget_refs; i++)
 		need += str_need(st->target_refs[i], SYNCML_NTS);
-	if (arena_init(c, &a, need, st->nitems, st->ntarget_refs) != 0)
+	c = cmd_alloc(q, &a, need, st->nitems, st->ntarget_refs);
+	if (c == NULL)
 		return -1;
 	c->kind = OQ_STATUS;
 	c->msg_ref = arena_str(&a, st->msg_ref, SYNCML_NTS, NULL);
@@ -222,23 +297,22 @@ outq_status(struct outq *q, const struct syncml_status_out *st)
 		    SYNCML_NTS, NULL);
 	c->ntarget_refs = st->ntarget_refs;
 	copy_items(c, &a, st->items, st->nitems);
-	q->n++;
+	queue(q, c);
 	return 0;
 }
 
 int
 outq_results(struct outq *q, const struct syncml_results_out *r)
 {
-	struct oq_cmd *c = push(q);
+	struct oq_cmd *c;
 	struct arena a;
 	size_t need;
 
-	if (c == NULL)
-		return -1;
 	need = str_need(r->msg_ref, SYNCML_NTS) +
 	    str_need(r->cmd_ref, SYNCML_NTS) + str_need(r->format, SYNCML_NTS) +
 	    str_need(r->type, SYNCML_NTS) + items_need(r->items, r->nitems);
-	if (arena_init(c, &a, need, r->nitems, 0) != 0)
+	c = cmd_alloc(q, &a, need, r->nitems, 0);
+	if (c == NULL)
 		return -1;
 	c->kind = OQ_RESULTS;
 	c->msg_ref = arena_str(&a, r->msg_ref, SYNCML_NTS, NULL);
@@ -246,28 +320,27 @@ outq_results(struct outq *q, const struct syncml_results_out *r)
 	c->format = arena_str(&a, r->format, SYNCML_NTS, NULL);
 	c->type = arena_str(&a, r->type, SYNCML_NTS, NULL);
 	copy_items(c, &a, r->items, r->nitems);
-	q->n++;
+	queue(q, c);
 	return 0;
 }
 
 int
 outq_alert(struct outq *q, const struct syncml_alert_out *al)
 {
-	struct oq_cmd *c = push(q);
+	struct oq_cmd *c;
 	struct arena a;
 	size_t need;
 
-	if (c == NULL)
-		return -1;
 	need = str_need(al->correlator, SYNCML_NTS) +
 	    items_need(al->items, al->nitems);
-	if (arena_init(c, &a, need, al->nitems, 0) != 0)
+	c = cmd_alloc(q, &a, need, al->nitems, 0);
+	if (c == NULL)
 		return -1;
 	c->kind = OQ_ALERT;
 	c->code = al->code;
 	c->correlator = arena_str(&a, al->correlator, SYNCML_NTS, NULL);
 	copy_items(c, &a, al->items, al->nitems);
-	q->n++;
+	queue(q, c);
 	return 0;
 }
 
@@ -385,14 +458,6 @@ raw_size(const struct oq_cmd *c, size_t from, size_t to)
 	return t;
 }
 
-/* Removes the head command. */
-static void
-pop(struct outq *q)
-{
-	cmd_free(&q->v[q->head]);
-	q->head++;
-}
-
 /*
  * Sends as much of the head Results as fits: whole items first, then a
  * chunk of the next one. Returns 1 when something was written, 0 when
@@ -403,7 +468,7 @@ static int
 drain_results(struct outq *q, struct syncml_writer *w, size_t limit,
     int empty, size_t base)
 {
-	struct oq_cmd *c = &q->v[q->head];
+	struct oq_cmd *c = q->head;
 	struct syncml_writer_mark m;
 	struct oq_item *it;
 	size_t to, mid, best, before, left, used, over;
@@ -499,11 +564,12 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 	struct oq_cmd *c;
 	size_t base = syncml_writer_size(w);	/* a message with no command
 						   of ours */
+	size_t n;
 	int empty = 1, r;
 
 	q->chunk = chunk;
-	while (q->head < q->n) {
-		c = &q->v[q->head];
+	while (q->head != NULL) {
+		c = q->head;
 		if (limit == 0) {
 			if (emit(w, c, c->first, c->nitems, (size_t)-1) == 0)
 				return -1;
@@ -512,6 +578,7 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 		}
 		if (c->kind == OQ_RESULTS && (c->first > 0 ||
 		    (c->nitems > 0 && c->items[0].sent > 0))) {
+			n = q->n;
 			r = drain_results(q, w, limit, empty, base);
 			if (r < 0)
 				return -1;
@@ -520,7 +587,7 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 			if (r == 0)
 				break;
 			empty = 0;
-			if (q->head < q->n && &q->v[q->head] == c)
+			if (q->n == n)
 				break;	/* a chunk fills a message */
 			continue;
 		}
@@ -546,6 +613,7 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 			empty = 0;
 			continue;
 		}
+		n = q->n;
 		r = drain_results(q, w, limit, empty, base);
 		if (r < 0)
 			return -1;
@@ -554,8 +622,8 @@ outq_drain(struct outq *q, struct syncml_writer *w, size_t limit, int chunk)
 		if (r == 0)
 			break;
 		empty = 0;
-		if (q->head < q->n && &q->v[q->head] == c)
-			break;
+		if (q->n == n)
+			break;	/* c is still there: a chunk went */
 	}
 	return 0;
 }

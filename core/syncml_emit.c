@@ -93,7 +93,10 @@ fail(struct syncml_writer *w, const char *why)
 	w->failed = 1;
 }
 
-/* Makes room for need more bytes (and a NUL). */
+/*
+ * Makes room for need more bytes (and a NUL): the slow path of the
+ * appenders below, which test the room themselves. 0 or -1.
+ */
 static int
 reserve(struct syncml_writer *w, size_t need)
 {
@@ -123,10 +126,19 @@ reserve(struct syncml_writer *w, size_t need)
 	return 0;
 }
 
-static void
+/* 1 when need more bytes (and a NUL) can be appended; grows the buffer. */
+static inline int
+room(struct syncml_writer *w, size_t need)
+{
+	if (w->failed)
+		return 0;
+	return need < w->cap - w->len || reserve(w, need) == 0;
+}
+
+static inline void
 put(struct syncml_writer *w, const char *s, size_t n)
 {
-	if (reserve(w, n) == -1)
+	if (!room(w, n))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -134,10 +146,32 @@ put(struct syncml_writer *w, const char *s, size_t n)
 
 #define PUTLIT(w, s)	put((w), (s), sizeof(s) - 1)
 
-static void
-put_str(struct syncml_writer *w, const char *s)
+/*
+ * Appends '<' (or "</" when close), the name and '>' in one go: the tags
+ * of every element go through here.
+ */
+static inline void
+put_tag(struct syncml_writer *w, const char *name, size_t nlen, int close)
 {
-	put(w, s, strlen(s));
+	char *p;
+
+	if (!room(w, nlen + 3))
+		return;
+	p = w->buf + w->len;
+	*p++ = '<';
+	if (close)
+		*p++ = '/';
+	memcpy(p, name, nlen);
+	p += nlen;
+	*p++ = '>';
+	w->len = (size_t)(p - w->buf);
+}
+
+/* 1 for the ASCII bytes text carries as they are. */
+static inline int
+text_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>';
 }
 
 /* Appends n bytes of text, escaped; refuses what XML cannot carry. */
@@ -148,7 +182,18 @@ put_text(struct syncml_writer *w, const char *s, size_t n)
 	size_t i = 0, start = 0, k;
 	const char *rep;
 
+	/* the usual text needs no escaping: one copy */
+	while (i < n && text_plain(p[i]))
+		i++;
+	if (i == n) {
+		put(w, s, n);
+		return;
+	}
 	while (i < n) {
+		if (text_plain(p[i])) {
+			i++;
+			continue;
+		}
 		if (p[i] >= 0x80) {
 			k = xml_char_len(p + i, n - i);
 			if (k == 0)
@@ -170,13 +215,13 @@ put_text(struct syncml_writer *w, const char *s, size_t n)
 			rep = "&#13;";	/* a raw CR would become LF */
 			break;
 		default:
-			if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n')
+			if (p[i] != '\t' && p[i] != '\n')
 				goto bad;
 			i++;
 			continue;
 		}
 		put(w, s + start, i - start);
-		put_str(w, rep);
+		put(w, rep, strlen(rep));
 		start = ++i;
 	}
 	put(w, s + start, i - start);
@@ -185,19 +230,40 @@ bad:
 	fail(w, "text is not valid UTF-8 XML text (send it as b64)");
 }
 
+/*
+ * Formats v in decimal, ending just before end (room for 21 bytes before
+ * it); returns where the digits start. snprintf costs more than the rest
+ * of a Status together.
+ */
+static char *
+fmt_ulong(char *end, unsigned long v)
+{
+	char *p = end;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return p;
+}
+
 static void
 put_ulong(struct syncml_writer *w, unsigned long v)
 {
-	char tmp[24];
-	int n;
+	char tmp[24], *p;
 
-	n = snprintf(tmp, sizeof(tmp), "%lu", v);
-	put(w, tmp, (size_t)n);
+	p = fmt_ulong(tmp + sizeof(tmp), v);
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-/* <name>text</name>; text NULL is an error (a required element). */
+/*
+ * <name>text</name> (nlen bytes of name, tlen of text); text NULL is an
+ * error (a required element). elem measures the text; ELEM also takes
+ * the length of a literal name at compile time.
+ */
 static void
-elem(struct syncml_writer *w, const char *name, const char *text)
+elem_n(struct syncml_writer *w, const char *name, size_t nlen,
+    const char *text, size_t tlen)
 {
 	if (text == NULL) {
 		char why[64];
@@ -206,72 +272,91 @@ elem(struct syncml_writer *w, const char *name, const char *text)
 		fail(w, why);
 		return;
 	}
-	PUTLIT(w, "<");
-	put_str(w, name);
-	PUTLIT(w, ">");
-	put_text(w, text, strlen(text));
-	PUTLIT(w, "</");
-	put_str(w, name);
-	PUTLIT(w, ">");
+	put_tag(w, name, nlen, 0);
+	put_text(w, text, tlen);
+	put_tag(w, name, nlen, 1);
+}
+
+#define ELEM(w, name, text)	elem((w), (name), sizeof(name) - 1, (text))
+
+static void
+elem(struct syncml_writer *w, const char *name, size_t nlen,
+    const char *text)
+{
+	elem_n(w, name, nlen, text, text != NULL ? strlen(text) : 0);
 }
 
 static void
-elem_long(struct syncml_writer *w, const char *name, long v)
+elem_long(struct syncml_writer *w, const char *name, size_t nlen, long v)
 {
-	char tmp[24];
+	char tmp[24], *p;
 
-	snprintf(tmp, sizeof(tmp), "%ld", v);
-	elem(w, name, tmp);
+	if (v < 0) {
+		p = fmt_ulong(tmp + sizeof(tmp), -(unsigned long)v);
+		*--p = '-';
+	} else
+		p = fmt_ulong(tmp + sizeof(tmp), (unsigned long)v);
+	elem_n(w, name, nlen, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* <name xmlns="syncml:metinf">text</name> when text is not NULL. */
 static void
-meta_elem(struct syncml_writer *w, const char *name, const char *text)
+meta_elem_n(struct syncml_writer *w, const char *name, size_t nlen,
+    const char *text, size_t tlen)
 {
+	char *p;
+
 	if (text == NULL)
 		return;
-	PUTLIT(w, "<");
-	put_str(w, name);
-	PUTLIT(w, METINF);
-	put_text(w, text, strlen(text));
-	PUTLIT(w, "</");
-	put_str(w, name);
-	PUTLIT(w, ">");
+	if (room(w, nlen + sizeof(METINF))) {
+		p = w->buf + w->len;
+		*p++ = '<';
+		memcpy(p, name, nlen);
+		p += nlen;
+		memcpy(p, METINF, sizeof(METINF) - 1);
+		p += sizeof(METINF) - 1;
+		w->len = (size_t)(p - w->buf);
+	}
+	put_text(w, text, tlen);
+	put_tag(w, name, nlen, 1);
 }
+
+#define META_ELEM(w, name, text)	meta_elem_n((w), (name),	\
+	    sizeof(name) - 1, (text), (text) != NULL ? strlen(text) : 0)
 
 /* <Meta>Format?, Type?, Mark?, Size?</Meta> when any is given. */
 static void
 meta(struct syncml_writer *w, const char *format, const char *type,
     const char *mark, long size)
 {
-	char tmp[24];
+	char tmp[24], *p;
 
 	if (format == NULL && type == NULL && mark == NULL && size <= 0)
 		return;
 	PUTLIT(w, "<Meta>");
-	meta_elem(w, "Format", format);
-	meta_elem(w, "Type", type);
-	meta_elem(w, "Mark", mark);
+	META_ELEM(w, "Format", format);
+	META_ELEM(w, "Type", type);
+	META_ELEM(w, "Mark", mark);
 	if (size > 0) {
-		snprintf(tmp, sizeof(tmp), "%ld", size);
-		meta_elem(w, "Size", tmp);
+		p = fmt_ulong(tmp + sizeof(tmp), (unsigned long)size);
+		meta_elem_n(w, "Size", 4, p, (size_t)(tmp + sizeof(tmp) - p));
 	}
 	PUTLIT(w, "</Meta>");
 }
 
+/* <tag><LocURI>uri</LocURI><LocName>name</LocName>?</tag>; tag literal. */
+#define LOC(w, tag, uri, name)	loc((w), (tag), sizeof(tag) - 1, (uri),	\
+	    (name))
+
 static void
-loc(struct syncml_writer *w, const char *tag, const char *uri,
+loc(struct syncml_writer *w, const char *tag, size_t tlen, const char *uri,
     const char *name)
 {
-	PUTLIT(w, "<");
-	put_str(w, tag);
-	PUTLIT(w, ">");
-	elem(w, "LocURI", uri);
+	put_tag(w, tag, tlen, 0);
+	ELEM(w, "LocURI", uri);
 	if (name != NULL)
-		elem(w, "LocName", name);
-	PUTLIT(w, "</");
-	put_str(w, tag);
-	PUTLIT(w, ">");
+		ELEM(w, "LocName", name);
+	put_tag(w, tag, tlen, 1);
 }
 
 /* Item: (Target?, Source?, Meta?, Data?, MoreData?). */
@@ -282,9 +367,9 @@ item(struct syncml_writer *w, const struct syncml_item_out *it)
 
 	PUTLIT(w, "<Item>");
 	if (it->target_uri != NULL)
-		loc(w, "Target", it->target_uri, NULL);
+		LOC(w, "Target", it->target_uri, NULL);
 	if (it->source_uri != NULL)
-		loc(w, "Source", it->source_uri, NULL);
+		LOC(w, "Source", it->source_uri, NULL);
 	meta(w, it->format, it->type, it->mark, it->size);
 	if (it->data != NULL) {
 		n = it->data_len == SYNCML_NTS ? strlen(it->data) :
@@ -311,9 +396,11 @@ items(struct syncml_writer *w, const struct syncml_item_out *its, size_t n)
 		item(w, &its[i]);
 }
 
+#define REFS(w, name, v, n)	refs((w), (name), sizeof(name) - 1, (v), (n))
+
 static void
-refs(struct syncml_writer *w, const char *name, const char *const *v,
-    size_t n)
+refs(struct syncml_writer *w, const char *name, size_t nlen,
+    const char *const *v, size_t n)
 {
 	size_t i;
 
@@ -322,13 +409,18 @@ refs(struct syncml_writer *w, const char *name, const char *const *v,
 		return;
 	}
 	for (i = 0; i < n; i++)
-		elem(w, name, v[i]);
+		elem(w, name, nlen, v[i]);
 }
 
-/* Starts a command: returns its CmdID, or 0 when the writer is unusable. */
+/*
+ * Starts a command (open is its literal start tag, BEGIN passes its
+ * length): returns its CmdID, or 0 when the writer is unusable.
+ */
+#define BEGIN(w, m, open)	begin((w), (m), (open), sizeof(open) - 1)
+
 static unsigned long
 begin(struct syncml_writer *w, struct syncml_writer_mark *m,
-    const char *open)
+    const char *open, size_t olen)
 {
 	if (w == NULL)
 		return 0;
@@ -340,7 +432,7 @@ begin(struct syncml_writer *w, struct syncml_writer_mark *m,
 	w->failed = 0;
 	w->err[0] = '\0';
 	syncml_writer_save(w, m);
-	put_str(w, open);
+	put(w, open, olen);
 	PUTLIT(w, "<CmdID>");
 	put_ulong(w, w->next_cmdid);
 	PUTLIT(w, "</CmdID>");
@@ -348,13 +440,15 @@ begin(struct syncml_writer *w, struct syncml_writer_mark *m,
 }
 
 /* Ends a command: its CmdID, or 0 after undoing it on failure. */
+#define END(w, m, close)	end((w), (m), (close), sizeof(close) - 1)
+
 static unsigned long
 end(struct syncml_writer *w, const struct syncml_writer_mark *m,
-    const char *close)
+    const char *close, size_t clen)
 {
 	unsigned long id = w->next_cmdid;
 
-	put_str(w, close);
+	put(w, close, clen);
 	if (w->failed) {
 		w->len = m->len;
 		w->next_cmdid = m->next_cmdid;
@@ -371,7 +465,7 @@ refuse(struct syncml_writer *w, const struct syncml_writer_mark *m,
     const char *why)
 {
 	fail(w, why);
-	return end(w, m, "");
+	return end(w, m, "", 0);
 }
 
 struct syncml_writer *
@@ -400,16 +494,16 @@ syncml_writer_new(const struct syncml_hdr_out *h, unsigned long first_cmdid,
 	else
 		PUTLIT(w, "<SyncML xmlns=\"SYNCML:SYNCML1.2\">");
 	PUTLIT(w, "<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>");
-	elem(w, "SessionID", h->session_id);
+	ELEM(w, "SessionID", h->session_id);
 	PUTLIT(w, "<MsgID>");
 	put_ulong(w, h->msg_id);
 	PUTLIT(w, "</MsgID>");
-	loc(w, "Target", h->target_uri, NULL);
-	loc(w, "Source", h->source_uri, h->source_name);
+	LOC(w, "Target", h->target_uri, NULL);
+	LOC(w, "Source", h->source_uri, h->source_name);
 	if (h->cred_data != NULL) {
 		PUTLIT(w, "<Cred>");
 		meta(w, h->cred_format, h->cred_type, NULL, 0);
-		elem(w, "Data", h->cred_data);
+		ELEM(w, "Data", h->cred_data);
 		PUTLIT(w, "</Cred>");
 	}
 	if (h->max_msg_size > 0 || h->max_obj_size > 0) {
@@ -454,25 +548,25 @@ syncml_emit_status(struct syncml_writer *w, const struct syncml_status_out *st)
 {
 	struct syncml_writer_mark m;
 
-	if (begin(w, &m, "<Status>") == 0)
+	if (BEGIN(w, &m, "<Status>") == 0)
 		return 0;
 	if (st == NULL || st->msg_ref == NULL || st->cmd == NULL)
 		return refuse(w, &m, "Status needs MsgRef and Cmd");
-	elem(w, "MsgRef", st->msg_ref);
-	elem(w, "CmdRef", st->cmd_ref != NULL ? st->cmd_ref : "");
-	elem(w, "Cmd", st->cmd);
-	refs(w, "TargetRef", st->target_refs, st->ntarget_refs);
-	refs(w, "SourceRef", st->source_refs, st->nsource_refs);
+	ELEM(w, "MsgRef", st->msg_ref);
+	ELEM(w, "CmdRef", st->cmd_ref != NULL ? st->cmd_ref : "");
+	ELEM(w, "Cmd", st->cmd);
+	REFS(w, "TargetRef", st->target_refs, st->ntarget_refs);
+	REFS(w, "SourceRef", st->source_refs, st->nsource_refs);
 	if (st->chal != NULL) {
 		PUTLIT(w, "<Chal><Meta>");
-		meta_elem(w, "Format", st->chal->format);
-		meta_elem(w, "Type", st->chal->type);
-		meta_elem(w, "NextNonce", st->chal->next_nonce);
+		META_ELEM(w, "Format", st->chal->format);
+		META_ELEM(w, "Type", st->chal->type);
+		META_ELEM(w, "NextNonce", st->chal->next_nonce);
 		PUTLIT(w, "</Meta></Chal>");
 	}
-	elem_long(w, "Data", st->code);
+	elem_long(w, "Data", 4, st->code);
 	items(w, st->items, st->nitems);
-	return end(w, &m, "</Status>");
+	return END(w, &m, "</Status>");
 }
 
 unsigned long
@@ -481,21 +575,21 @@ syncml_emit_results(struct syncml_writer *w,
 {
 	struct syncml_writer_mark m;
 
-	if (begin(w, &m, "<Results>") == 0)
+	if (BEGIN(w, &m, "<Results>") == 0)
 		return 0;
 	if (res == NULL || res->msg_ref == NULL || res->cmd_ref == NULL)
 		return refuse(w, &m, "Results needs MsgRef and CmdRef");
 	if (res->nitems == 0)
 		return refuse(w, &m, "Results needs at least one Item");
-	elem(w, "MsgRef", res->msg_ref);
-	elem(w, "CmdRef", res->cmd_ref);
+	ELEM(w, "MsgRef", res->msg_ref);
+	ELEM(w, "CmdRef", res->cmd_ref);
 	meta(w, res->format, res->type, NULL, 0);
 	if (res->target_ref != NULL)
-		elem(w, "TargetRef", res->target_ref);
+		ELEM(w, "TargetRef", res->target_ref);
 	if (res->source_ref != NULL)
-		elem(w, "SourceRef", res->source_ref);
+		ELEM(w, "SourceRef", res->source_ref);
 	items(w, res->items, res->nitems);
-	return end(w, &m, "</Results>");
+	return END(w, &m, "</Results>");
 }
 
 unsigned long
@@ -503,15 +597,15 @@ syncml_emit_alert(struct syncml_writer *w, const struct syncml_alert_out *al)
 {
 	struct syncml_writer_mark m;
 
-	if (begin(w, &m, "<Alert>") == 0)
+	if (BEGIN(w, &m, "<Alert>") == 0)
 		return 0;
 	if (al == NULL)
 		return refuse(w, &m, "Alert needs a code");
-	elem_long(w, "Data", al->code);
+	elem_long(w, "Data", 4, al->code);
 	if (al->correlator != NULL)
-		elem(w, "Correlator", al->correlator);
+		ELEM(w, "Correlator", al->correlator);
 	items(w, al->items, al->nitems);
-	return end(w, &m, "</Alert>");
+	return END(w, &m, "</Alert>");
 }
 
 unsigned long
@@ -520,12 +614,12 @@ syncml_emit_replace(struct syncml_writer *w,
 {
 	struct syncml_writer_mark m;
 
-	if (begin(w, &m, "<Replace>") == 0)
+	if (BEGIN(w, &m, "<Replace>") == 0)
 		return 0;
 	if (nitems == 0)
 		return refuse(w, &m, "Replace needs at least one Item");
 	items(w, its, nitems);
-	return end(w, &m, "</Replace>");
+	return END(w, &m, "</Replace>");
 }
 
 size_t

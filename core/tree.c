@@ -32,11 +32,13 @@ struct tree {
 	char			*acl_file;
 };
 
-/* Where a URI lands. */
+/* Where a URI lands. Passed by address only: path may point into buf. */
 struct where {
 	struct mount	*m;	/* NULL: a core node or nothing */
-	char		*path;	/* relative to the mount, malloc'd */
+	char		*path;	/* relative to the mount: buf, or malloc'd
+				   when longer */
 	int		 core;	/* 1: a core interior node (root, ./Vendor) */
+	char		 buf[128];	/* the usual path: no malloc per command */
 };
 
 static int
@@ -76,7 +78,8 @@ prefix_match_n(const struct dm_uri *m, char *const *seg, size_t n)
 static void
 where_free(struct where *w)
 {
-	free(w->path);
+	if (w->path != w->buf)
+		free(w->path);
 	w->path = NULL;
 }
 
@@ -87,15 +90,17 @@ resolve(struct tree *t, const struct dm_uri *u, struct where *w, char **msg)
 	struct mount *best = NULL;
 	size_t i;
 
-	memset(w, 0, sizeof(*w));
+	w->m = NULL;
+	w->path = NULL;
+	w->core = 0;
 	for (i = 0; i < t->nmounts; i++)
 		if (prefix_match(t->mounts[i].uri, u->seg, u->nseg) &&
 		    (best == NULL || t->mounts[i].uri->nseg > best->uri->nseg))
 			best = &t->mounts[i];
 	if (best != NULL) {
 		w->m = best;
-		w->path = uri_join_plain(u->seg + best->uri->nseg,
-		    u->nseg - best->uri->nseg);
+		w->path = uri_join_plain_buf(u->seg + best->uri->nseg,
+		    u->nseg - best->uri->nseg, w->buf, sizeof(w->buf));
 		if (w->path == NULL) {
 			if (msg != NULL)
 				*msg = strdup("out of memory");

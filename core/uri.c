@@ -88,16 +88,66 @@ utf8_valid(const unsigned char *p, size_t n)
 }
 
 /*
+ * Decodes len bytes at seg into buf (room for len + 1 bytes: decoding
+ * only shrinks), NUL-terminated. Returns 0, or 400 with *why set for a bad
+ * escape or a forbidden result.
+ */
+static int
+unescape_into(const char *seg, size_t len, char *out, size_t *outlen,
+    const char **why)
+{
+	unsigned char	*buf = (unsigned char *)out;
+	size_t		 i, o;
+	int		 hi, lo;
+	unsigned char	 c, any = 0;
+
+	o = 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)seg[i];
+		if (c == '%') {
+			if (len - i < 3) {
+				*why = "truncated %-escape";
+				return 400;
+			}
+			hi = hex_value((unsigned char)seg[i + 1]);
+			lo = hex_value((unsigned char)seg[i + 2]);
+			if (hi < 0 || lo < 0) {
+				*why = "bad %-escape";
+				return 400;
+			}
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (c == '\0') {
+			*why = "NUL in a node name";
+			return 400;
+		}
+		if (c == '/') {
+			*why = "\"/\" in a node name";
+			return 400;
+		}
+		buf[o++] = c;
+		any |= c;
+	}
+	buf[o] = '\0';
+	if ((any & 0x80) != 0 && !utf8_valid(buf, o)) {	/* ASCII is */
+		*why = "node name is not valid UTF-8";
+		return 400;
+	}
+	if (outlen != NULL)
+		*outlen = o;
+	return 0;
+}
+
+/*
  * Decodes len bytes at seg into a new string in *out. Returns 0, 400 with
  * *why set for a bad escape or a forbidden result, or URI_OOM.
  */
 static int
 unescape(const char *seg, size_t len, char **out, const char **why)
 {
-	unsigned char	*buf;
-	size_t		 i, o;
-	int		 hi, lo;
-	unsigned char	 c;
+	char	*buf;
+	int	 rc;
 
 	*out = NULL;
 	buf = malloc(len + 1);
@@ -105,43 +155,13 @@ unescape(const char *seg, size_t len, char **out, const char **why)
 		*why = why_oom;
 		return URI_OOM;
 	}
-	o = 0;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)seg[i];
-		if (c == '%') {
-			if (len - i < 3) {
-				*why = "truncated %-escape";
-				goto bad;
-			}
-			hi = hex_value((unsigned char)seg[i + 1]);
-			lo = hex_value((unsigned char)seg[i + 2]);
-			if (hi < 0 || lo < 0) {
-				*why = "bad %-escape";
-				goto bad;
-			}
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (c == '\0') {
-			*why = "NUL in a node name";
-			goto bad;
-		}
-		if (c == '/') {
-			*why = "\"/\" in a node name";
-			goto bad;
-		}
-		buf[o++] = c;
+	rc = unescape_into(seg, len, buf, NULL, why);
+	if (rc != 0) {
+		free(buf);
+		return rc;
 	}
-	buf[o] = '\0';
-	if (!utf8_valid(buf, o)) {
-		*why = "node name is not valid UTF-8";
-		goto bad;
-	}
-	*out = (char *)buf;
+	*out = buf;
 	return 0;
-bad:
-	free(buf);
-	return 400;
 }
 
 char *
@@ -182,33 +202,25 @@ uri_name_valid(const char *name)
 void
 uri_free(struct dm_uri *u)
 {
-	size_t	i;
-
 	if (u == NULL)
 		return;
-	if (u->seg != NULL) {
-		for (i = 0; i < u->nseg; i++)
-			free(u->seg[i]);
-	}
-	free(u->seg);
-	free(u->orig);
-	free(u->prop);
-	free(u->list);
+	free(u->seg);	/* the block holding everything (uri_parse) */
 	memset(u, 0, sizeof(*u));
 	u->scope = DM_SCOPE_DEVICE;
 }
 
 /*
  * Parses the query q (after the "?"): exactly one "prop=Value" or
- * "list=Value" with a non-empty value, %-decoded like a segment.
- * Returns 0, 400 or URI_OOM.
+ * "list=Value" with a non-empty value, %-decoded like a segment into buf
+ * (room for strlen(q) bytes). Returns 0 or 400.
  */
 static int
-parse_query(const char *q, struct dm_uri *u, const char **why)
+parse_query(const char *q, struct dm_uri *u, char *buf, const char **why)
 {
 	const char	*v;
 	char		**dst;
 	size_t		 vlen;
+	int		 rc;
 
 	if (strncmp(q, "prop=", 5) == 0)
 		dst = &u->prop;
@@ -228,15 +240,25 @@ parse_query(const char *q, struct dm_uri *u, const char **why)
 		*why = "more than one query parameter";
 		return 400;
 	}
-	return unescape(v, vlen, dst, why);
+	rc = unescape_into(v, vlen, buf, NULL, why);
+	if (rc == 0)
+		*dst = buf;
+	return rc;
 }
 
+/*
+ * Everything of a parsed URI lives in one block, freed by uri_free: the
+ * segment pointers (seg points at the block), then orig, the decoded
+ * segments and the decoded query value. Decoding only shrinks, so
+ * totlen + 1 bytes hold each of the three. One malloc per URI instead of
+ * one per segment: the engine parses one URI per Item.
+ */
 int
 uri_parse(const char *s, struct dm_uri *out, const char **why)
 {
 	const char	*dummy, *path, *q, *p, *slash;
-	size_t		 totlen, pathlen, nraw, seglen, i;
-	char		*dec;
+	size_t		 totlen, pathlen, nraw, seglen, declen, i, nptr;
+	char		*block, *dec;
 	int		 rc;
 
 	if (why == NULL)
@@ -290,14 +312,16 @@ uri_parse(const char *s, struct dm_uri *out, const char **why)
 		}
 	}
 
-	rc = URI_OOM;
-	*why = why_oom;
-	out->orig = strdup(s);
-	if (out->orig == NULL)
-		goto err;
-	out->seg = calloc(nraw > 0 ? nraw : 1, sizeof(*out->seg));
-	if (out->seg == NULL)
-		goto err;
+	nptr = nraw > 0 ? nraw : 1;
+	block = malloc(nptr * sizeof(char *) + 3 * (totlen + 1));
+	if (block == NULL) {
+		*why = why_oom;
+		return URI_OOM;
+	}
+	out->seg = (char **)(void *)block;
+	out->orig = block + nptr * sizeof(char *);
+	memcpy(out->orig, s, totlen + 1);
+	dec = out->orig + totlen + 1;
 
 	p = path;
 	for (i = 0; i < nraw; i++) {
@@ -310,20 +334,24 @@ uri_parse(const char *s, struct dm_uri *out, const char **why)
 			    "empty node name";
 			goto err;
 		}
-		rc = unescape(p, seglen, &dec, why);
+		rc = unescape_into(p, seglen, dec, &declen, why);
 		if (rc != 0)
 			goto err;
 		out->seg[out->nseg++] = dec;
-		if (strlen(dec) > URI_MAX_SEGLEN) {
+		if (declen > URI_MAX_SEGLEN) {
 			rc = 414;
 			*why = "node name longer than MaxSegLen";
 			goto err;
 		}
-		if (!uri_name_valid(dec)) {
+		/* not empty (seglen > 0), no "/", valid UTF-8: unescape_into
+		 * saw to that; what uri_name_valid adds is this */
+		if (strcmp(dec, ".") == 0 || strcmp(dec, "..") == 0 ||
+		    strcmp(dec, "*") == 0) {
 			rc = 400;
 			*why = "node name is \".\", \"..\" or \"*\"";
 			goto err;
 		}
+		dec += declen + 1;
 		p += seglen + 1;
 	}
 
@@ -333,7 +361,6 @@ uri_parse(const char *s, struct dm_uri *out, const char **why)
 		out->scoped = 1;
 		out->scope = strcasecmp(out->seg[0], "user") == 0 ?
 		    DM_SCOPE_USER : DM_SCOPE_DEVICE;
-		free(out->seg[0]);
 		memmove(out->seg, out->seg + 1,
 		    (out->nseg - 1) * sizeof(*out->seg));
 		out->nseg--;
@@ -345,7 +372,7 @@ uri_parse(const char *s, struct dm_uri *out, const char **why)
 	}
 
 	if (q != NULL) {
-		rc = parse_query(q + 1, out, why);
+		rc = parse_query(q + 1, out, dec, why);
 		if (rc != 0)
 			goto err;
 	}
@@ -427,18 +454,25 @@ uri_join(char *const *seg, size_t n)
 	return out;
 }
 
-char *
-uri_join_plain(char *const *seg, size_t n)
+/* Length of the n segments joined with "/", without the NUL. */
+static size_t
+join_plain_len(char *const *seg, size_t n)
 {
-	char	*out, *p;
-	size_t	 len, slen, i;
+	size_t	len, i;
 
 	len = 0;
 	for (i = 0; i < n; i++)
 		len += strlen(seg[i]) + (i > 0 ? 1 : 0);
-	out = malloc(len + 1);
-	if (out == NULL)
-		return NULL;
+	return len;
+}
+
+/* Joins the n segments with "/" into out (join_plain_len + 1 bytes). */
+static void
+join_plain_into(char *out, char *const *seg, size_t n)
+{
+	char	*p;
+	size_t	 slen, i;
+
 	p = out;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
@@ -448,5 +482,25 @@ uri_join_plain(char *const *seg, size_t n)
 		p += slen;
 	}
 	*p = '\0';
+}
+
+char *
+uri_join_plain(char *const *seg, size_t n)
+{
+	char	*out;
+
+	out = malloc(join_plain_len(seg, n) + 1);
+	if (out == NULL)
+		return NULL;
+	join_plain_into(out, seg, n);
 	return out;
+}
+
+char *
+uri_join_plain_buf(char *const *seg, size_t n, char *buf, size_t size)
+{
+	if (join_plain_len(seg, n) >= size)
+		return uri_join_plain(seg, n);
+	join_plain_into(buf, seg, n);
+	return buf;
 }

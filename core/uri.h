@@ -51,6 +51,8 @@ struct dm_uri {
  * URI, 414 too long, 500 out of memory) with *why set to a static English
  * reason; why may be NULL. On error *out is left empty (uri_free is still
  * safe). Free with uri_free(), which accepts NULL and an emptied dm_uri.
+ * The strings and the seg array are one allocation: never free a field on
+ * its own (copying the struct to change nseg or prop is fine).
  */
 int	uri_parse(const char *s, struct dm_uri *out, const char **why);
 void	uri_free(struct dm_uri *u);
@@ -80,6 +82,14 @@ char	*uri_join(char *const *seg, size_t n);
  * the form CSPs see relative to their mount. n == 0 gives "".
  */
 char	*uri_join_plain(char *const *seg, size_t n);
+
+/*
+ * uri_join_plain into buf (size bytes) when it fits there, else into a
+ * new string: returns buf, a malloc'd string (to free when it is not buf)
+ * or NULL when memory runs out.
+ */
+char	*uri_join_plain_buf(char *const *seg, size_t n, char *buf,
+	    size_t size);
 
 /*
  * 1 when name (decoded) is an acceptable node name: 1 to URI_MAX_SEGLEN
