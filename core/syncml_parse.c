@@ -27,6 +27,7 @@
 #include <libxml/tree.h>
 
 #include "syncml.h"
+#include "util.h"
 #include "xml_safe.h"
 
 static const char *const kind_names[SYNCML_CMD__MAX] = {
@@ -49,8 +50,6 @@ static const char *const kind_names[SYNCML_CMD__MAX] = {
 	[SYNCML_CMD_SYNC] = "Sync"
 };
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	conv_cmd(const xmlNode *, struct syncml_cmd *, int);
 static struct syncml_msg *from_doc(xmlDoc *, const struct syncml_limits *,
 		    int, char *, size_t);
@@ -75,19 +74,6 @@ syncml_cmd_kind_of(const char *name)
 		if (strcmp(kind_names[k], name) == 0)
 			return (enum syncml_cmd_kind)k;
 	return SYNCML_CMD_UNKNOWN;
-}
-
-/* Formats a message into err when there is one. */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static void
@@ -115,7 +101,7 @@ syncml_parse(const void *buf, size_t len, const struct syncml_limits *lim,
 	struct syncml_msg *msg;
 
 	if (buf == NULL || len == 0) {
-		seterr(err, errlen, "empty input: no SyncML message");
+		util_errbuf(err, errlen, "empty input: no SyncML message");
 		return NULL;
 	}
 	limits_fill(&l, lim);
@@ -158,16 +144,16 @@ check_doc(const xmlDoc *doc, const struct syncml_limits *lim, char *err,
 	if (doc->intSubset != NULL && (doc->intSubset->children != NULL ||
 	    doc->intSubset->entities != NULL ||
 	    doc->intSubset->pentities != NULL)) {
-		seterr(err, errlen, "DOCTYPE internal subset refused");
+		util_errbuf(err, errlen, "DOCTYPE internal subset refused");
 		return -1;
 	}
 	if (doc->extSubset != NULL) {
-		seterr(err, errlen, "external DTD refused");
+		util_errbuf(err, errlen, "external DTD refused");
 		return -1;
 	}
 	root = xmlDocGetRootElement((xmlDoc *)doc);
 	if (root == NULL) {
-		seterr(err, errlen, "no root element: no SyncML message");
+		util_errbuf(err, errlen, "no root element: no SyncML message");
 		return -1;
 	}
 	n = root;
@@ -175,18 +161,18 @@ check_doc(const xmlDoc *doc, const struct syncml_limits *lim, char *err,
 		switch (n->type) {
 		case XML_ELEMENT_NODE:
 			if (++nelem > lim->max_elements) {
-				seterr(err, errlen, "more than %lu elements",
-				    lim->max_elements);
+				util_errbuf(err, errlen, "more than %lu "
+				    "elements", lim->max_elements);
 				return -1;
 			}
 			if (depth > lim->max_depth) {
-				seterr(err, errlen,
+				util_errbuf(err, errlen,
 				    "elements nested deeper than %u",
 				    lim->max_depth);
 				return -1;
 			}
 			if (attr_has_entref(n)) {
-				seterr(err, errlen,
+				util_errbuf(err, errlen,
 				    "entity reference refused (line %ld)",
 				    xmlGetLineNo(n));
 				return -1;
@@ -198,8 +184,8 @@ check_doc(const xmlDoc *doc, const struct syncml_limits *lim, char *err,
 		case XML_DTD_NODE:
 		case XML_XINCLUDE_START:
 		case XML_XINCLUDE_END:
-			seterr(err, errlen, "entity reference &%.40s; refused",
-			    n->name != NULL ? (const char *)n->name : "");
+			util_errbuf(err, errlen, "entity reference &%.40s; "
+			    "refused", n->name != NULL ? (const char *)n->name : "");
 			return -1;
 		default:
 			break;
@@ -813,22 +799,22 @@ from_doc(xmlDoc *doc, const struct syncml_limits *lim, int steal, char *err,
 
 	limits_fill(&l, lim);
 	if (doc == NULL) {
-		seterr(err, errlen, "no document");
+		util_errbuf(err, errlen, "no document");
 		return NULL;
 	}
 	if (check_doc(doc, &l, err, errlen) == -1)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	if (!is(root, "SyncML")) {
-		seterr(err, errlen,
+		util_errbuf(err, errlen,
 		    "not a SyncML message: root element <%.40s>",
 		    (const char *)root->name);
 		return NULL;
 	}
 	ns = root_ns(root);
 	if (ns == -1) {
-		seterr(err, errlen, "not a SyncML message: namespace \"%.60s\"",
-		    (const char *)root->ns->href);
+		util_errbuf(err, errlen, "not a SyncML message: namespace "
+		    "\"%.60s\"", (const char *)root->ns->href);
 		return NULL;
 	}
 	FOREACH_ELEM(c, root) {
@@ -838,7 +824,7 @@ from_doc(xmlDoc *doc, const struct syncml_limits *lim, int steal, char *err,
 			body = c;
 	}
 	if (hdr == NULL || body == NULL) {
-		seterr(err, errlen, "SyncML message without %s",
+		util_errbuf(err, errlen, "SyncML message without %s",
 		    hdr == NULL ? "SyncHdr" : "SyncBody");
 		return NULL;
 	}
@@ -853,7 +839,7 @@ from_doc(xmlDoc *doc, const struct syncml_limits *lim, int steal, char *err,
 	return msg;
 nomem:
 	syncml_msg_free(msg);
-	seterr(err, errlen, "out of memory");
+	util_errbuf(err, errlen, "out of memory");
 	return NULL;
 }
 
