@@ -185,7 +185,8 @@ check_doc(const xmlDoc *doc, const struct syncml_limits *lim, char *err,
 		case XML_XINCLUDE_START:
 		case XML_XINCLUDE_END:
 			util_errbuf(err, errlen, "entity reference &%.40s; "
-			    "refused", n->name != NULL ? (const char *)n->name : "");
+			    "refused", n->name != NULL ?
+			    (const char *)n->name : "");
 			return -1;
 		default:
 			break;
