@@ -16,8 +16,10 @@
  *   out  the client sends an N MiB value: the server Gets
  *        ./Vendor/Bench/LO/out-<N> with a MaxMsgSize of M in its SyncHdr
  *        Meta, then asks for the next message (Alert 1222) until the
- *        Results are through. The chunks of Data in the replies must make
- *        up the value, and no reply may exceed M.
+ *        Results are through. The value is a file of N MiB (written here,
+ *        out.dat) that the CSP answers as a luadm.Blob (dm.blob_file), so
+ *        luadm sends it from the file chunk by chunk. The chunks of Data
+ *        in the replies must make up the value, and no reply may exceed M.
  *
  * Before them, `luadm replay` of one small Get gives the idle figures
  * (process start, config, every CSP loaded) that the large object adds to.
@@ -86,6 +88,7 @@ struct lo_dir {
 	char	*reply;		/* luadm's stdout */
 	char	*errlog;	/* luadm's stderr */
 	char	*tiny;		/* the idle message */
+	char	*outfile;	/* the value of out-<N> */
 	char	**in;		/* the chunk messages */
 	size_t	 nin;
 	char	**out;		/* the Get, then "next message" */
@@ -155,6 +158,41 @@ write_file(const char *path, const char *p, size_t len)
 		rc = 0;
 	if (fclose(f) != 0)
 		rc = -1;
+	return rc;
+}
+
+/* Writes the value of out-<total> to path: the record of chunk 0 repeated
+ * (what check_out expects), a MiB at a time. */
+static int
+write_value(const char *path, size_t total)
+{
+	char rec[LO_RECORD + 1], *blk;
+	size_t i, n, left = total;
+	FILE *f;
+	int rc = -1;
+
+	blk = malloc(1024 * 1024);
+	if (blk == NULL)
+		return -1;
+	record(rec, 0);
+	for (i = 0; i < 1024 * 1024; i += LO_RECORD)
+		memcpy(blk + i, rec, LO_RECORD);
+	f = fopen(path, "wb");
+	if (f == NULL)
+		goto out;
+	rc = 0;
+	while (left > 0) {
+		n = left < 1024 * 1024 ? left : 1024 * 1024;
+		if (fwrite(blk, 1, n, f) != n) {
+			rc = -1;
+			break;
+		}
+		left -= n;
+	}
+	if (fclose(f) != 0)
+		rc = -1;
+out:
+	free(blk);
 	return rc;
 }
 
@@ -315,6 +353,7 @@ dir_free(struct lo_dir *d)
 	free(d->reply);
 	free(d->errlog);
 	free(d->tiny);
+	free(d->outfile);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -379,17 +418,19 @@ dir_make(struct lo_dir *d, const char *parent, const struct lo_opts *o)
 	d->reply = xasprintf("%s/replies", d->root);
 	d->errlog = xasprintf("%s/stderr", d->root);
 	d->tiny = xasprintf("%s/tiny.xml", d->root);
+	d->outfile = xasprintf("%s/out.dat", d->root);
 	free(p);
 	p = xasprintf("%s/bench/bench_lo.lua", o->src);
 	q = xasprintf("%s/csp/BenchLO.lua", d->root);
-	/* the out direction holds the whole value in the CSP's Lua state */
+	/* the CSP answers out-<N> with the file out.dat (a luadm.Blob) */
 	conf = xasprintf("-- written by bench_lo\n"
 	    "state_dir = \"%s/state\"\n"
 	    "csp_path = { \"%s/csp-scripts\", \"%s/csp\" }\n"
-	    "limits = { csp_memory_mb = %zu }\n", d->root, o->src, d->root,
-	    o->total * 4 / (1024 * 1024) + 64);
+	    "csp = { BenchLO = { out_file = \"%s/out.dat\" } }\n",
+	    d->root, o->src, d->root, d->root);
 	if (d->conf == NULL || d->reply == NULL || d->errlog == NULL ||
-	    d->tiny == NULL || p == NULL || q == NULL || conf == NULL)
+	    d->tiny == NULL || d->outfile == NULL || p == NULL || q == NULL ||
+	    conf == NULL)
 		goto fail;
 	if (copy_file(p, q) != 0) {
 		fprintf(stderr, "bench_lo: cannot copy %s: %s\n", p,
@@ -397,7 +438,8 @@ dir_make(struct lo_dir *d, const char *parent, const struct lo_opts *o)
 		goto out;
 	}
 	if (write_file(d->conf, conf, strlen(conf)) != 0 ||
-	    write_file(d->tiny, tiny, sizeof(tiny) - 1) != 0)
+	    write_file(d->tiny, tiny, sizeof(tiny) - 1) != 0 ||
+	    write_value(d->outfile, o->total) != 0)
 		goto fail;
 	n = o->total / o->chunk;
 	d->in = msg_paths(d->root, "in", n);

@@ -9,7 +9,11 @@
 --             the 64-byte record of k repeated, the record being k as 8
 --             digits and 56 filler bytes. Anything else raises (500).
 --   out-<N>   Get answers N bytes (N a multiple of 64): the record of
---             chunk 0 repeated, for the client -> server direction.
+--             chunk 0 repeated, for the client -> server direction. The
+--             value is the file csp.BenchLO.out_file of the configuration
+--             (bench_lo.c writes it), answered as a luadm.Blob
+--             (dm.blob_file): luadm sends it from the file, chunk by
+--             chunk, so it never sits whole in memory.
 --
 -- Only what the benchmark needs: no state, nothing kept between calls.
 
@@ -77,7 +81,18 @@ return {
     if not n or n % 64 ~= 0 then
       return nil, 404, path .. ": no such leaf"
     end
-    return string.rep(record(0), n // 64), "chr", "text/plain"
+    local file = dm.config.csp.out_file
+    if not file then
+      return nil, 500, "csp.BenchLO.out_file is not configured"
+    end
+    local blob, err = dm.blob_file(file)
+    if not blob then
+      return nil, err
+    elseif blob:size() ~= n then
+      return nil, 500, string.format("%s holds %d bytes, not %d", file,
+          blob:size(), n)
+    end
+    return blob, "chr", "text/plain"
   end,
 
   replace = function(ctx, path, v)

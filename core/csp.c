@@ -6,11 +6,14 @@
  * status, never a panic. Results are copied into C structs owned by the
  * caller, who frees them on success and failure alike.
  */
+#include <sys/stat.h>
+
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -40,6 +43,7 @@ struct csp {
 	struct dm_uri	*mounts;
 	size_t		 nmounts;
 	int		 has_tx;
+	int		 take_files;	/* csp_take_files */
 	const struct config *cfg;
 };
 
@@ -76,6 +80,8 @@ csp_value_free(struct csp_value *v)
 
 	if (v == NULL)
 		return;
+	if (v->has_fd && v->fd >= 0)
+		close(v->fd);
 	free(v->data);
 	free(v->file);
 	free(v->format);
@@ -229,6 +235,74 @@ convert_stat(lua_State *L, struct call *k, int idx)
 	k->status = DM_OK;
 }
 
+/*
+ * A get that answered the luadm.Blob at idx: the value is its file. With
+ * take_files the open file goes to the caller (v->has_fd), else its
+ * content is read (capped by limits.read_cap). Returns 0, or -1 with
+ * k->status and k->msg set when the file cannot be had. May raise
+ * (memory); v owns the descriptor from the start, so csp_get's
+ * csp_value_free closes it whatever happens.
+ */
+static int
+blob_value(lua_State *L, struct call *k, int idx)
+{
+	struct csp_value *v = k->vout;
+	const char *path = NULL;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd, e;
+
+	lua_dm_blob_take(L, idx, &fd, &path);
+	if (fd < 0) {
+		e = errno;
+		k->msg = util_asprintf("%s: %s", path, strerror(e));
+		k->status = e == ENOENT ? DM_NOT_FOUND :
+		    dm_status_of_error(strerror(e), DM_COMMAND_FAILED);
+		return -1;
+	}
+	v->has_fd = 1;
+	v->fd = fd;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		k->msg = util_asprintf("%s: not a regular file", path);
+		k->status = DM_COMMAND_FAILED;
+		return -1;
+	}
+	v->len = (size_t)st.st_size;
+	v->file = xstrdup_l(L, path, strlen(path));
+	if (k->c->take_files)
+		return 0;
+	/* the caller wants the value in memory */
+	if (v->len > k->c->cfg->limits.read_cap) {
+		k->msg = util_asprintf("%s: %zu bytes, larger than "
+		    "limits.read_cap_mb", path, v->len);
+		k->status = DM_COMMAND_FAILED;
+		return -1;
+	}
+	v->data = malloc(v->len + 1);
+	if (v->data == NULL)
+		luaL_error(L, "out of memory");
+	while (n < v->len) {
+		r = pread(fd, v->data + n, v->len - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			k->msg = util_asprintf("%s: %s", path, r < 0 ?
+			    strerror(errno) : "shorter than it was");
+			k->status = DM_COMMAND_FAILED;
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	v->data[n] = '\0';
+	close(fd);
+	v->has_fd = 0;
+	v->fd = -1;
+	free(v->file);
+	v->file = NULL;
+	return 0;
+}
+
 static void
 convert_get(lua_State *L, struct call *k, int idx)
 {
@@ -279,6 +353,13 @@ convert_get(lua_State *L, struct call *k, int idx)
 		v->data = xstrdup_l(L, s, len);
 		v->len = len;
 		break;
+	case LUA_TUSERDATA:
+		if (lua_dm_is_blob(L, idx)) {
+			if (blob_value(L, k, idx) != 0)
+				return;
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		luaL_error(L, "%s: get returned a %s", k->c->name,
 		    luaL_typename(L, idx));
@@ -758,6 +839,12 @@ csp_mounts(const struct csp *c, size_t *n)
 	return c->mounts;
 }
 
+void
+csp_take_files(struct csp *c, int on)
+{
+	c->take_files = on;
+}
+
 int
 csp_has_tx(const struct csp *c)
 {
@@ -801,9 +888,14 @@ csp_stat(struct csp *c, const struct csp_ctx *ctx, size_t mount,
 		has = lua_isfunction(L, -1);
 		lua_pop(L, 2);
 		if (!has) {
-			/* no stat: the node exists when get succeeds */
+			/* no stat: the node exists when get succeeds (a
+			 * file need not be read to know that) */
+			int take = c->take_files;
+
 			memset(&v, 0, sizeof(v));
+			c->take_files = 1;
 			st = csp_get(c, ctx, mount, path, &v, msg);
+			c->take_files = take;
 			if (st == DM_OK) {
 				out->format = v.format;
 				out->type = v.type;

@@ -15,6 +15,7 @@
  *     stat     = function(ctx, path) -> nil | info        (optional)
  *     get      = function(ctx, path) -> value [, format [, type]]
  *                                     | { child, ... }    (interior node)
+ *                                     (value may be a luadm.Blob: below)
  *     add      = function(ctx, path, value, format, type)
  *     replace  = function(ctx, path, value, format, type)
  *     delete   = function(ctx, path)
@@ -39,6 +40,14 @@
  * blob:read() (the whole value, capped by limits.read_cap_mb), #blob and
  * tostring(blob); dm.is_blob(v) tells them apart. The file is the core's:
  * copy it, do not keep its path.
+ *
+ * get may answer a luadm.Blob too: dm.blob_file(path) (a file under the
+ * sysroot, opened at once) or a Blob it was given. The value is then the
+ * file's content as it was when opened, and it need not fit in memory:
+ * for the engine (csp_take_files) the core takes the Blob's descriptor and
+ * sends the file in chunks (outq); for everyone else (luadm tree, Atomic
+ * snapshots) csp_get reads it, capped by limits.read_cap_mb. A Blob whose
+ * file cannot be opened answers 404 (ENOENT), 425 (EACCES) or 500.
  *
  * Results of add/replace/delete/exec: nothing, nil or true -> 200; a
  * number -> that status (e.g. 202 when finishing asynchronously);
@@ -89,7 +98,12 @@ struct csp_value {
 	char	*data;		/* leaf value bytes (NUL-terminated), or NULL */
 	size_t	 len;
 	char	*file;		/* in: the value is this file's content (a
-				   luadm.Blob for the CSP); data is NULL */
+				   luadm.Blob for the CSP); data is NULL.
+				   out, with has_fd: the file's path */
+	int	 has_fd;	/* out (csp_take_files): the value is the
+				   content of the open file fd, len bytes;
+				   data is NULL; csp_value_free closes fd */
+	int	 fd;
 	char	*format;	/* "chr", "node", ...; NULL = unknown */
 	char	*type;		/* MIME type or NULL */
 	char	**children;	/* interior node: decoded child names */
@@ -162,6 +176,13 @@ int	csp_rollback(struct csp *c, const struct csp_ctx *ctx, char **msg);
  */
 int	csp_ddf(struct csp *c, const struct csp_ctx *ctx, size_t mount,
 	    const char *path, char **xml, char **msg);
+
+/*
+ * With on set, a get that answers a luadm.Blob hands its open file over
+ * (csp_value has_fd) instead of reading it into memory: the engine turns
+ * it on around its own Get, whose Results outq streams from the file.
+ */
+void	csp_take_files(struct csp *c, int on);
 
 /* Calls flush when defined; returns a status. */
 int	csp_flush(struct csp *c, char **msg);

@@ -193,6 +193,12 @@ emit_results(struct engine *e, struct outq *q, const char *msg_ref,
 				goto out;
 			it->data = owned[i];
 			it->data_len = strlen(owned[i]);
+		} else if (v->has_fd) {
+			/* a value held in a file: outq reads it as it goes
+			 * (and chooses text or b64 by the same rule) */
+			it->file = 1;
+			it->fd = v->fd;
+			it->file_size = (long long)v->len;
 		} else if ((v->format != NULL && strcmp(v->format, "bin") ==
 		    0) || !syncml_text_valid(v->data != NULL ? v->data : "",
 		    v->len)) {

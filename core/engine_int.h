@@ -7,6 +7,7 @@
 
 #include "csp.h"
 #include "engine.h"
+#include "engine_lo.h"
 #include "syncml.h"
 #include "tree.h"
 
@@ -25,6 +26,7 @@ struct engine_lo {
 	size_t			 got;
 	char			*path;		/* spool file */
 	int			 fd;
+	struct engine_lo_progress progress;	/* for the log */
 };
 
 struct engine {

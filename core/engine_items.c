@@ -36,8 +36,10 @@ engine_run_item(struct engine *e, const struct syncml_cmd *c,
 {
 	struct csp_value in;
 	struct dm_uri u;
+	struct csp *csp;
 	const char *why = NULL, *fmt;
 	char *msg = NULL;
+	size_t mount;
 	int st;
 
 	if (it->target_uri == NULL) {
@@ -77,7 +79,14 @@ engine_run_item(struct engine *e, const struct syncml_cmd *c,
 	}
 	switch (c->kind) {
 	case SYNCML_CMD_GET:
+		/* a value held in a file stays there: outq sends it from
+		 * the file, chunk by chunk (engine_emit) */
+		csp = tree_csp_of(e->tree, &u, &mount);
+		if (csp != NULL)
+			csp_take_files(csp, 1);
 		st = tree_get(e->tree, &e->who, &u, out, &msg);
+		if (csp != NULL)
+			csp_take_files(csp, 0);
 		if (st == DM_OK && e->max_obj_size > 0 &&
 		    out->len > (size_t)e->max_obj_size) {
 			/* larger than the server takes: an error for this

@@ -7,7 +7,8 @@
  * committed) and the command runs with the value as that file, which the
  * CSP gets as a luadm.Blob. The object never sits whole in memory. A new
  * command or Item arriving before the last chunk cuts the object off: it
- * is dropped and Alert 1225 names it.
+ * is dropped and Alert 1225 names it. The log shows the object's
+ * progress (engine_lo.h), which outq uses for our own large Results too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +18,79 @@
 
 #include "dm_status.h"
 #include "engine_int.h"
+#include "engine_lo.h"
 #include "log.h"
 #include "outq.h"
 #include "store.h"
 #include "tree.h"
 #include "util.h"
+
+/* The unit a size of total bytes is best shown in, and its size. */
+static const char *
+unit_of(long long total, double *div)
+{
+	if (total >= 1024LL * 1024 * 1024) {
+		*div = 1024.0 * 1024 * 1024;
+		return "GiB";
+	}
+	if (total >= 1024LL * 1024) {
+		*div = 1024.0 * 1024;
+		return "MiB";
+	}
+	*div = 1024.0;
+	return "KiB";
+}
+
+void
+engine_lo_progress_start(struct engine_lo_progress *p, long long total)
+{
+	p->total = total;
+	p->logged = 0;
+	p->start_ms = util_now_ms();
+	p->last_ms = p->start_ms;
+}
+
+void
+engine_lo_progress_step(struct engine_lo_progress *p, const char *what,
+    const char *uri, const char *verb, long long done)
+{
+	uint64_t now = util_now_ms();
+	const char *unit;
+	double div;
+	int tenth;
+
+	if (p->total >= 0 && done >= p->total)
+		return;		/* the final line says it */
+	tenth = p->total > 0 && done / (p->total / 10 + (p->total < 10)) >
+	    p->logged / (p->total / 10 + (p->total < 10));
+	if (!tenth && now - p->last_ms < ENGINE_LO_PROGRESS_S * 1000)
+		return;
+	p->logged = done;
+	p->last_ms = now;
+	unit = unit_of(p->total > 0 ? p->total : done, &div);
+	if (p->total > 0)
+		log_info("%s %s: %.1f of %.1f %s %s (%d%%)", what, uri,
+		    (double)done / div, (double)p->total / div, unit, verb,
+		    (int)(done * 100 / p->total));
+	else
+		log_info("%s %s: %.1f %s %s so far", what, uri,
+		    (double)done / div, unit, verb);
+}
+
+void
+engine_lo_progress_done(const struct engine_lo_progress *p,
+    const char *what, const char *uri, const char *verb, long long done,
+    const char *tail)
+{
+	uint64_t ms = util_now_ms() - p->start_ms;
+	const char *unit;
+	double div;
+
+	unit = unit_of(done, &div);
+	log_info("%s %s: %.1f %s %s in %.1f s%s", what, uri,
+	    (double)done / div, unit, verb, (double)ms / 1000.0,
+	    tail != NULL ? tail : "");
+}
 
 void
 engine_lo_drop(struct engine *e)
@@ -137,8 +206,13 @@ lo_start(struct engine *e, const struct syncml_cmd *c,
 		engine_lo_drop(e);
 		return DM_TOO_LARGE;
 	}
-	log_info("large object for %s: receiving %ld bytes in chunks",
-	    lo->target, lo->declared);
+	if (lo->declared >= 0)
+		log_info("large object %s: receiving %ld bytes in chunks",
+		    lo->target, lo->declared);
+	else
+		log_info("large object %s: receiving chunks (no Meta Size)",
+		    lo->target);
+	engine_lo_progress_start(&lo->progress, lo->declared);
 	return DM_OK;
 }
 
@@ -149,7 +223,7 @@ engine_lo_item(struct engine *e, const struct syncml_cmd *c,
 {
 	struct engine_lo *lo = &e->lo;
 	struct csp_value in;
-	char *msg = NULL;
+	char *msg = NULL, *tail;
 	int st;
 
 	if (!lo->active || strcmp(lo->target, it->target_uri) != 0 ||
@@ -178,8 +252,10 @@ engine_lo_item(struct engine *e, const struct syncml_cmd *c,
 		return DM_SIZE_MISMATCH;
 	}
 	if (it->more_data) {
-		log_info("large object %s: %zu of %ld bytes", lo->target,
+		log_debug("large object %s: %zu of %ld bytes", lo->target,
 		    lo->got, lo->declared);
+		engine_lo_progress_step(&lo->progress, "large object",
+		    lo->target, "received", (long long)lo->got);
 		return DM_CHUNK_ACCEPTED;
 	}
 	/* the last chunk */
@@ -203,8 +279,11 @@ engine_lo_item(struct engine *e, const struct syncml_cmd *c,
 	st = c->kind == SYNCML_CMD_ADD ?
 	    tree_add(e->tree, &e->who, u, &in, &msg) :
 	    tree_replace(e->tree, &e->who, u, &in, &msg);
-	log_info("large object %s: %zu bytes, %s %d%s%s", lo->target, lo->got,
-	    lo->cmd, st, msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	tail = util_asprintf(" (%zu bytes), %s %d%s%s", lo->got, lo->cmd, st,
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	engine_lo_progress_done(&lo->progress, "large object", lo->target,
+	    "received", (long long)lo->got, tail);
+	free(tail);
 	free(msg);
 	engine_lo_drop(e);
 	return st;

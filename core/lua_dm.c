@@ -729,22 +729,111 @@ l_run(lua_State *L)
 	return 1;
 }
 
-/* A value held in a file. uservalue 1 = its path. */
+/*
+ * A value held in a file. uservalue 1 = its path. fd is the file opened
+ * by dm.blob_file (kept open, so that the value is the file as it was
+ * then), -1 for the core's own files (opened when needed) and once a get
+ * handed it over (lua_dm_blob_take).
+ */
 struct blob {
 	long long	size;
+	int		fd;
 };
+
+/* Pushes a new Blob of path (the real path). May raise. */
+static struct blob *
+blob_push(lua_State *L, const char *path, long long size)
+{
+	struct blob *b;
+
+	b = lua_newuserdatauv(L, sizeof(*b), 1);
+	b->size = size;
+	b->fd = -1;
+	lua_pushstring(L, path);
+	lua_setiuservalue(L, -2, 1);
+	luaL_setmetatable(L, BLOB_MT);
+	return b;
+}
 
 void
 lua_dm_push_blob(lua_State *L, const char *path)
 {
+	struct stat st;
+
+	blob_push(L, path, stat(path, &st) == 0 ? (long long)st.st_size : -1);
+}
+
+int
+lua_dm_is_blob(lua_State *L, int idx)
+{
+	return luaL_testudata(L, idx, BLOB_MT) != NULL;
+}
+
+void
+lua_dm_blob_take(lua_State *L, int idx, int *fd, const char **path)
+{
+	struct blob *b = luaL_testudata(L, idx, BLOB_MT);
+
+	*fd = -1;
+	*path = NULL;
+	if (b == NULL) {
+		errno = EINVAL;
+		return;
+	}
+	lua_getiuservalue(L, idx, 1);
+	*path = lua_tostring(L, -1);	/* the Blob keeps it alive */
+	lua_pop(L, 1);
+	if (b->fd >= 0) {
+		*fd = b->fd;
+		b->fd = -1;
+		return;
+	}
+	*fd = open(*path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+/* __gc, __close: closes a file dm.blob_file opened. */
+static int
+l_blob_gc(lua_State *L)
+{
+	struct blob *b = luaL_checkudata(L, 1, BLOB_MT);
+
+	if (b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
+	return 0;
+}
+
+/*
+ * dm.blob_file(path) -> Blob | nil, err: the file at path (under the
+ * sysroot) as a value a get may answer, opened now (read-only) and kept
+ * open, so that the value is the file as it is now. May raise.
+ */
+static int
+l_blob_file(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	const char *real = push_real_path(L, path);
+	struct guard *g = guard_push(L);
 	struct blob *b;
 	struct stat st;
 
-	b = lua_newuserdatauv(L, sizeof(*b), 1);
-	b->size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
-	lua_pushstring(L, path);
-	lua_setiuservalue(L, -2, 1);
-	luaL_setmetatable(L, BLOB_MT);
+	g->fd[0] = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (g->fd[0] < 0)
+		return push_errno(L, path, errno);
+	if (fstat(g->fd[0], &st) != 0)
+		return push_errno(L, path, errno);
+	if (S_ISDIR(st.st_mode))
+		return push_errno(L, path, EISDIR);
+	if (!S_ISREG(st.st_mode)) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "%s: not a regular file", path);
+		return 2;
+	}
+	b = blob_push(L, real, (long long)st.st_size);
+	b->fd = g->fd[0];	/* the Blob's now */
+	g->fd[0] = -1;
+	return 1;
 }
 
 /* blob:path() */
@@ -774,8 +863,10 @@ l_blob_read(lua_State *L)
 	const struct config *cfg = cfg_of(L);
 	const char *path;
 	struct guard *g;
-	size_t len;
+	struct stat st;
+	size_t len = 0;
 	char *err = NULL;
+	ssize_t r;
 	int rc;
 
 	lua_getiuservalue(L, 1, 1);
@@ -785,12 +876,38 @@ l_blob_read(lua_State *L)
 		    "limits.read_cap_mb: read it from blob:path()",
 		    (lua_Integer)b->size);
 	g = guard_push(L);
-	rc = store_read(path, cfg->limits.read_cap, &g->p, &len, &err);
-	if (rc != 0) {
-		lua_pushstring(L, rc == 1 ? "the value's file is gone" :
-		    err != NULL ? err : "out of memory");
-		free(err);
-		return lua_error(L);
+	if (b->fd < 0) {
+		rc = store_read(path, cfg->limits.read_cap, &g->p, &len,
+		    &err);
+		if (rc != 0) {
+			lua_pushstring(L, rc == 1 ? "the value's file is gone" :
+			    err != NULL ? err : "out of memory");
+			free(err);
+			return lua_error(L);
+		}
+		lua_pushlstring(L, g->p, len);
+		return 1;
+	}
+	/* the file dm.blob_file opened, from its start */
+	if (fstat(b->fd, &st) != 0)
+		return luaL_error(L, "%s: %s", path, strerror(errno));
+	if ((size_t)st.st_size > cfg->limits.read_cap)
+		return luaL_error(L, "the value (%I bytes) is larger than "
+		    "limits.read_cap_mb: read it from blob:path()",
+		    (lua_Integer)st.st_size);
+	g->p = malloc((size_t)st.st_size + 1);
+	if (g->p == NULL)
+		return luaL_error(L, "out of memory");
+	while (len < (size_t)st.st_size) {
+		r = pread(b->fd, g->p + len, (size_t)st.st_size - len,
+		    (off_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return luaL_error(L, "%s: %s", path, strerror(errno));
+		if (r == 0)
+			break;
+		len += (size_t)r;
 	}
 	lua_pushlstring(L, g->p, len);
 	return 1;
@@ -812,6 +929,7 @@ static const luaL_Reg blob_methods[] = {
 };
 
 static const luaL_Reg dm_funcs[] = {
+	{ "blob_file", l_blob_file },
 	{ "is_blob", l_is_blob },
 	{ "log", l_log },
 	{ "path", l_path },
@@ -861,6 +979,14 @@ lua_dm_open(lua_State *L, const struct config *cfg, const char *csp_name)
 		lua_setfield(L, -2, "__len");
 		lua_pushcfunction(L, l_blob_read);
 		lua_setfield(L, -2, "__tostring");
+		lua_pushcfunction(L, l_blob_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, l_blob_gc);
+		lua_setfield(L, -2, "__close");
+		/* hidden from getmetatable: a script could otherwise put its
+		 * own __gc there, which Lua runs out of the time limit */
+		lua_pushliteral(L, "luadm.Blob");
+		lua_setfield(L, -2, "__metatable");
 		lua_pushliteral(L, "luadm.Blob");
 		lua_setfield(L, -2, "__name");
 	}

@@ -26,6 +26,18 @@ void	lua_dm_open(lua_State *L, const struct config *cfg,
  */
 void	lua_dm_push_blob(lua_State *L, const char *path);
 
+/* 1 when the value at idx is a luadm.Blob. Does not raise. */
+int	lua_dm_is_blob(lua_State *L, int idx);
+
+/*
+ * Takes the file of the luadm.Blob at idx for a get's value: *fd gets
+ * the descriptor dm.blob_file opened (the Blob gives it up; it still has
+ * its path) or a new read-only one of its path (-1 with errno when it
+ * cannot be opened); the caller closes it. *path is the Blob's path,
+ * valid while the Blob is alive. Does not raise.
+ */
+void	lua_dm_blob_take(lua_State *L, int idx, int *fd, const char **path);
+
 /* The configuration the dm API of L uses. */
 const struct config *lua_dm_config(lua_State *L);
 

@@ -271,6 +271,16 @@ struct syncml_item_out {
 	const char	*data;		/* NULL: no <Data> */
 	size_t		 data_len;	/* bytes, or SYNCML_NTS */
 	int		 more_data;	/* 1: <MoreData/> */
+	/*
+	 * Results queued with outq_results() only (the writer ignores
+	 * them): with file set, data is NULL and the Data is the content
+	 * of the open file fd, file_size bytes (a Get value held in a
+	 * file), which outq reads chunk by chunk when it writes messages.
+	 * outq keeps a duplicate of fd; the caller keeps fd.
+	 */
+	int		 file;
+	int		 fd;
+	long long	 file_size;
 };
 
 /* Chal of a Status: Meta (Format?, Type?, NextNonce?). */

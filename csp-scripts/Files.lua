@@ -10,7 +10,9 @@
 -- A server adds <id>, replaces Path (and Mode, Owner), then replaces
 -- Content, which writes the file atomically at Path with Mode and Owner.
 -- Changing Mode or Owner of a written file applies at once (chmod, chown).
--- Get of Content reads the file as it is now. Delete of <id> removes the
+-- Get of Content answers the file as it is now; one over 64 KiB is
+-- answered as the file itself (dm.blob_file), which luadm sends from the
+-- file in chunks, never whole in memory (base64 when it is binary). Delete of <id> removes the
 -- file if this CSP wrote it, and forgets the record.
 --
 -- Nothing is written outside the allow-list of the configuration:
@@ -31,6 +33,10 @@ local csp = require "dm.csp"
 local sys = require "dm.sys"
 
 local STATE = "Files"
+
+-- Get of Content reads a file up to this size; a larger one is answered
+-- as a luadm.Blob (dm.blob_file)
+local SMALL = 64 * 1024
 
 local function fail(status, fmt, ...)
   error({ status = status, message = string.format(fmt, ...) }, 0)
@@ -288,7 +294,23 @@ return csp.define {
       description = "The file's contents; Replace writes the file",
       get = function(ctx, n)
         local path = read_records()[n.args[1] .. "/Path"]
-        return path and dm.read_file(path) or ""
+        if not path then
+          return ""
+        end
+        local data = dm.read_file(path, SMALL)
+        if data then
+          return data
+        elseif not dm.exists(path) then
+          return ""  -- not written yet
+        end
+        -- a large file: answered as the file itself, which luadm sends
+        -- in chunks without ever reading it whole into memory
+        local blob, err = dm.blob_file(path)
+        if not blob then
+          fail(err:find("Permission denied", 1, true) and 425 or 500,
+              "%s: %s", label(n), err)
+        end
+        return blob
       end,
       replace = function(ctx, n, data)
         local t, id = read_records(), n.args[1]

@@ -298,6 +298,10 @@ function Tree:get(ctx, path)
   if v == nil then
     fail(404, "%s: no value", label(n))
   end
+  if dm.is_blob(v) then
+    -- a value held in a file (dm.blob_file): the core sends it from there
+    return v, format or node.format, mime or node.type
+  end
   local s, why = value.tostring(v)
   if not s then
     fail(500, "%s: get returned %s", label(n), why)

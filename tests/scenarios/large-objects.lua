@@ -4,7 +4,8 @@
 -- the first chunk (424 on a mismatch, nothing committed), cut off by any
 -- other command (Alert 1225), and handed to the CSP as a file (a Blob).
 -- Results larger than the server's MaxObjSize get 413; with large objects
--- off, luadm refuses chunks and aborts like Windows (Alert 1223).
+-- off, luadm refuses chunks and aborts like Windows (Alert 1223). The log
+-- shows the progress (a line a tenth, then the total and the time).
 
 use_csp "tests/data/csp/Sink.lua"
 use_csp "tests/data/csp/Store.lua"
@@ -63,6 +64,24 @@ end
 s:reply(n):status(10 + n):is(200)
 s:finish()
 tree_get("./Vendor/Test/Sink/big"):is("blob " .. #big .. " " .. sha256(big))
+
+scenario "the log shows the progress of the object received"
+local steps, last, final = {}, -1, {}
+for line in s:stderr():gmatch("[^\n]+") do
+  local pct = line:match("large object %./Vendor/Test/Sink/big: [%d.]+ of 10%.0 MiB received %((%d+)%%%)$")
+  if pct then
+    steps[#steps + 1] = line
+    ok(tonumber(pct) > last, "percentages grow: " .. line)
+    last = tonumber(pct)
+  end
+  if line:find("large object ./Vendor/Test/Sink/big: 10.0 MiB received in ", 1, true) then
+    final[#final + 1] = line
+  end
+end
+expect(#steps, "a line a tenth or so"):at_least(5)
+expect(#steps, "at most one line a chunk"):at_most(n - 1)
+expect(#final, "a final line with the total and the time"):is(1)
+expect(final[1] or ""):matches("received in [%d.]+ s %(" .. #big .. " bytes%), Add 200$")
 
 scenario "the chunks do not add up to Meta Size: 424, nothing committed"
 local s2 = session { server_id = "srv", devid = "DEV" }
