@@ -39,6 +39,7 @@
 #include "syncml.h"
 #include "tree.h"
 #include "util.h"
+#include "bench_util.h"
 
 #ifndef BENCH_CSP_DIR
 #define BENCH_CSP_DIR	"bench/csp"
@@ -58,15 +59,6 @@ struct bench_msg {
 	size_t		 reply_len;
 	long		 rss_kib;	/* peak RSS after the message */
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long
 peak_rss_kib(void)
@@ -130,7 +122,7 @@ xml_roundtrip(const struct bench_msg *m, double *secs)
 	double t0;
 	int outlen = 0;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	doc = xmlReadMemory(m->xml, (int)m->len, "bench.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
@@ -138,7 +130,7 @@ xml_roundtrip(const struct bench_msg *m, double *secs)
 	xmlDocDumpMemory(doc, &out, &outlen);
 	xmlFreeDoc(doc);
 	xmlFree(out);
-	*secs = now_s() - t0;
+	*secs = bench_now_s() - t0;
 	return out != NULL && outlen > 0 ? 0 : -1;
 }
 
@@ -291,13 +283,13 @@ engine_run(struct tree *t, const struct bench_msg *m, unsigned long n,
 		fprintf(stderr, "bench_engine: session_new failed\n");
 		return -1;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	if (session_handle(s, m->xml, m->len, out, outlen, &st, &err) != 0) {
 		fprintf(stderr, "bench_engine: WRONG: %s x%lu: %s\n",
 		    m->verb, n, err != NULL ? err : "session_handle failed");
 		goto out;
 	}
-	*secs = now_s() - t0;
+	*secs = bench_now_s() - t0;
 	if (st != SESSION_CONTINUE || *out == NULL) {
 		fprintf(stderr, "bench_engine: WRONG: %s x%lu: no reply\n",
 		    m->verb, n);

@@ -33,17 +33,14 @@
  * answer prints WRONG on stderr and the program exits 1; timings are
  * never judged.
  */
-#define _XOPEN_SOURCE 700	/* nftw */
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +51,8 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
+
+#include "bench_util.h"
 
 #ifndef BENCH_LUADM
 #define BENCH_LUADM	"build/luadm"
@@ -102,63 +101,11 @@ struct lo_run {
 	int	status;		/* waitpid's */
 };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Returns a malloc'd formatted string, or NULL. */
-static char *
-xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* The 64-byte pattern record of chunk k (no NUL). */
 static void
 record(char rec[LO_RECORD + 1], size_t k)
 {
 	snprintf(rec, LO_RECORD + 1, "%08zu%s", k % 100000000, LO_FILL);
-}
-
-/* Writes len bytes of p to path (created or truncated). */
-static int
-write_file(const char *path, const char *p, size_t len)
-{
-	FILE *f;
-	int rc = -1;
-
-	f = fopen(path, "wb");
-	if (f == NULL)
-		return -1;
-	if (fwrite(p, 1, len, f) == len)
-		rc = 0;
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
 }
 
 /* Writes the value of out-<total> to path: the record of chunk 0 repeated
@@ -316,24 +263,6 @@ write_out(char *const *paths, size_t n, const struct lo_opts *o)
 	return 0;
 }
 
-/* nftw callback of rm_tree. */
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-rm_tree(const char *root)
-{
-	if (root != NULL && nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "bench_lo: %s left behind: %s\n", root,
-		    strerror(errno));
-}
-
 static void
 dir_free(struct lo_dir *d)
 {
@@ -341,7 +270,7 @@ dir_free(struct lo_dir *d)
 
 	if (d == NULL)
 		return;
-	rm_tree(d->root);
+	bench_rm_tree("bench_lo", d->root);
 	for (i = 0; i < d->nin; i++)
 		free(d->in[i]);
 	for (i = 0; i < d->nout; i++)
@@ -368,7 +297,7 @@ msg_paths(const char *root, const char *sub, size_t n)
 	if (v == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		v[i] = xasprintf("%s/%s/msg-%04zu.xml", root, sub, i);
+		v[i] = bench_asprintf("%s/%s/msg-%04zu.xml", root, sub, i);
 		if (v[i] == NULL) {
 			while (i > 0)
 				free(v[--i]);
@@ -399,7 +328,7 @@ dir_make(struct lo_dir *d, const char *parent, const struct lo_opts *o)
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
-	p = xasprintf("%s/bench-lo.XXXXXX", parent);
+	p = bench_asprintf("%s/bench-lo.XXXXXX", parent);
 	if (p == NULL || mkdtemp(p) == NULL) {
 		fprintf(stderr, "bench_lo: mkdtemp in %s: %s\n", parent,
 		    strerror(errno));
@@ -410,20 +339,20 @@ dir_make(struct lo_dir *d, const char *parent, const struct lo_opts *o)
 	p = NULL;
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		free(p);
-		p = xasprintf("%s/%s", d->root, sub[i]);
+		p = bench_asprintf("%s/%s", d->root, sub[i]);
 		if (p == NULL || mkdir(p, 0700) != 0)
 			goto fail;
 	}
-	d->conf = xasprintf("%s/luadm.conf", d->root);
-	d->reply = xasprintf("%s/replies", d->root);
-	d->errlog = xasprintf("%s/stderr", d->root);
-	d->tiny = xasprintf("%s/tiny.xml", d->root);
-	d->outfile = xasprintf("%s/out.dat", d->root);
+	d->conf = bench_asprintf("%s/luadm.conf", d->root);
+	d->reply = bench_asprintf("%s/replies", d->root);
+	d->errlog = bench_asprintf("%s/stderr", d->root);
+	d->tiny = bench_asprintf("%s/tiny.xml", d->root);
+	d->outfile = bench_asprintf("%s/out.dat", d->root);
 	free(p);
-	p = xasprintf("%s/bench/bench_lo.lua", o->src);
-	q = xasprintf("%s/csp/BenchLO.lua", d->root);
+	p = bench_asprintf("%s/bench/bench_lo.lua", o->src);
+	q = bench_asprintf("%s/csp/BenchLO.lua", d->root);
 	/* the CSP answers out-<N> with the file out.dat (a luadm.Blob) */
-	conf = xasprintf("-- written by bench_lo\n"
+	conf = bench_asprintf("-- written by bench_lo\n"
 	    "state_dir = \"%s/state\"\n"
 	    "csp_path = { \"%s/csp-scripts\", \"%s/csp\" }\n"
 	    "csp = { BenchLO = { out_file = \"%s/out.dat\" } }\n",
@@ -437,8 +366,8 @@ dir_make(struct lo_dir *d, const char *parent, const struct lo_opts *o)
 		    strerror(errno));
 		goto out;
 	}
-	if (write_file(d->conf, conf, strlen(conf)) != 0 ||
-	    write_file(d->tiny, tiny, sizeof(tiny) - 1) != 0 ||
+	if (bench_write_file(d->conf, conf, strlen(conf)) != 0 ||
+	    bench_write_file(d->tiny, tiny, sizeof(tiny) - 1) != 0 ||
 	    write_value(d->outfile, o->total) != 0)
 		goto fail;
 	n = o->total / o->chunk;
@@ -500,7 +429,7 @@ run_replay(const struct lo_opts *o, const struct lo_dir *d,
 	for (i = 0; i < n; i++)
 		argv[k++] = msgs[i];
 	argv[k] = NULL;
-	t0 = now_s();
+	t0 = bench_now_s();
 	pid = fork();
 	if (pid == -1) {
 		free(argv);
@@ -523,7 +452,7 @@ run_replay(const struct lo_opts *o, const struct lo_dir *d,
 	while (wait4(pid, &r->status, 0, &ru) == -1)
 		if (errno != EINTR)
 			return -1;
-	r->wall_s = now_s() - t0;
+	r->wall_s = bench_now_s() - t0;
 	r->rss_kib = ru.ru_maxrss;	/* KiB on Linux */
 	return 0;
 }
@@ -532,24 +461,7 @@ run_replay(const struct lo_opts *o, const struct lo_dir *d,
 static void
 show_stderr(const struct lo_dir *d)
 {
-	char line[512];
-	FILE *f;
-	long size;
-
-	f = fopen(d->errlog, "r");
-	if (f == NULL)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		size = ftell(f);
-		if (size > 4000)
-			fseek(f, size - 4000, SEEK_SET);
-		else
-			rewind(f);
-	}
-	fprintf(stderr, "bench_lo: luadm's stderr (end):\n");
-	while (fgets(line, sizeof(line), f) != NULL)
-		fprintf(stderr, "  %s", line);
-	fclose(f);
+	bench_show_tail(d->errlog, "bench_lo: luadm's stderr (end):");
 }
 
 /* Checks a run exited 0; prints WRONG otherwise. */

@@ -32,7 +32,6 @@
  * median of the reps in ms. A wrong answer prints WRONG on stderr and the
  * program exits 1; timings are never judged.
  */
-#define _XOPEN_SOURCE 700	/* nftw */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -42,15 +41,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_util.h"
 
 #ifndef BENCH_LUADM
 #define BENCH_LUADM	"build/luadm"
@@ -84,83 +83,12 @@ struct st_cmd {
 	int		 term;	/* SIGTERM at the first byte, exit 0 */
 };
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Returns a malloc'd formatted string, or NULL. */
-static char *
-xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* Writes the string s to path (created or truncated). */
-static int
-write_file(const char *path, const char *s)
-{
-	FILE *f;
-	size_t len = strlen(s);
-	int rc = -1;
-
-	f = fopen(path, "wb");
-	if (f == NULL)
-		return -1;
-	if (fwrite(s, 1, len, f) == len)
-		rc = 0;
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
-}
-
-/* nftw callback of rm_tree. */
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-rm_tree(const char *root)
-{
-	if (root != NULL && nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "bench_start: %s left behind: %s\n", root,
-		    strerror(errno));
-}
-
 static void
 dir_free(struct st_dir *d)
 {
 	if (d == NULL)
 		return;
-	rm_tree(d->root);
+	bench_rm_tree("bench_start", d->root);
 	free(d->root);
 	free(d->conf);
 	free(d->prov);
@@ -216,24 +144,7 @@ drain(int lfd)
 static void
 show_stderr(const struct st_dir *d)
 {
-	char line[512];
-	FILE *f;
-	long size;
-
-	f = fopen(d->errlog, "r");
-	if (f == NULL)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		size = ftell(f);
-		if (size > 4000)
-			fseek(f, size - 4000, SEEK_SET);
-		else
-			rewind(f);
-	}
-	fprintf(stderr, "bench_start: its stderr (end):\n");
-	while (fgets(line, sizeof(line), f) != NULL)
-		fprintf(stderr, "  %s", line);
-	fclose(f);
+	bench_show_tail(d->errlog, "bench_start: its stderr (end):");
 }
 
 /*
@@ -295,7 +206,7 @@ wait_readable(int fd, pid_t pid, const char *name, const char *what,
     const struct st_dir *d)
 {
 	struct pollfd pfd;
-	double t0 = now_ms();
+	double t0 = (bench_now_s() * 1e3);
 	pid_t w;
 	int status, n;
 
@@ -317,7 +228,7 @@ wait_readable(int fd, pid_t pid, const char *name, const char *what,
 			show_stderr(d);
 			return -1;
 		}
-		if (now_ms() - t0 > ST_TIMEOUT * 1e3) {
+		if ((bench_now_s() * 1e3) - t0 > ST_TIMEOUT * 1e3) {
 			fprintf(stderr, "bench_start: WRONG: %s: %s after "
 			    "%d s\n", name, what, ST_TIMEOUT);
 			break;
@@ -344,7 +255,7 @@ measure(const struct st_cmd *c, int lfd, const struct st_dir *d, double *ms)
 	int cfd, status;
 
 	drain(lfd);
-	t0 = now_ms();
+	t0 = (bench_now_s() * 1e3);
 	pid = spawn(c->argv, d->errlog);
 	if (pid == -1) {
 		fprintf(stderr, "bench_start: fork: %s\n", strerror(errno));
@@ -365,7 +276,7 @@ measure(const struct st_cmd *c, int lfd, const struct st_dir *d, double *ms)
 		close(cfd);
 		return -1;
 	}
-	t1 = now_ms();
+	t1 = (bench_now_s() * 1e3);
 	n = recv(cfd, &b, 1, MSG_PEEK);
 	if (c->term)
 		kill(pid, SIGTERM);
@@ -446,7 +357,7 @@ dir_make(struct st_dir *d, const char *parent, const struct st_opts *o,
 	int status, rc = -1;
 
 	memset(d, 0, sizeof(*d));
-	p = xasprintf("%s/bench-start.XXXXXX", parent);
+	p = bench_asprintf("%s/bench-start.XXXXXX", parent);
 	if (p == NULL || mkdtemp(p) == NULL) {
 		fprintf(stderr, "bench_start: mkdtemp in %s: %s\n", parent,
 		    strerror(errno));
@@ -454,15 +365,15 @@ dir_make(struct st_dir *d, const char *parent, const struct st_opts *o,
 		return -1;
 	}
 	d->root = p;
-	d->conf = xasprintf("%s/luadm.conf", d->root);
-	d->prov = xasprintf("%s/prov.xml", d->root);
-	d->errlog = xasprintf("%s/stderr", d->root);
-	conf = xasprintf("-- written by bench_start\n"
+	d->conf = bench_asprintf("%s/luadm.conf", d->root);
+	d->prov = bench_asprintf("%s/prov.xml", d->root);
+	d->errlog = bench_asprintf("%s/stderr", d->root);
+	conf = bench_asprintf("-- written by bench_start\n"
 	    "state_dir = \"%s/state\"\n"
 	    "csp_path = { \"%s/csp-scripts\" }\n"
 	    "session = { timeout_ms = 10000, connect_timeout_ms = 5000 }\n",
 	    d->root, o->src);
-	prov = xasprintf("<wap-provisioningdoc version=\"1.1\">\n"
+	prov = bench_asprintf("<wap-provisioningdoc version=\"1.1\">\n"
 	    "  <characteristic type=\"APPLICATION\">\n"
 	    "    <parm name=\"APPID\" value=\"w7\"/>\n"
 	    "    <parm name=\"PROVIDER-ID\" value=\"BenchStart\"/>\n"
@@ -486,7 +397,8 @@ dir_make(struct st_dir *d, const char *parent, const struct st_opts *o,
 	    "</wap-provisioningdoc>\n", port);
 	if (d->conf == NULL || d->prov == NULL || d->errlog == NULL ||
 	    conf == NULL || prov == NULL ||
-	    write_file(d->conf, conf) != 0 || write_file(d->prov, prov) != 0) {
+	    bench_write_file(d->conf, conf, strlen(conf)) != 0 ||
+	    bench_write_file(d->prov, prov, strlen(prov)) != 0) {
 		fprintf(stderr, "bench_start: cannot write under %s: %s\n",
 		    d->root, strerror(errno));
 		goto out;
@@ -532,9 +444,9 @@ in_path(const char *name)
 		if (e == NULL)
 			e = p + strlen(p);
 		if (e == p)	/* an empty entry is the current directory */
-			f = xasprintf("./%s", name);
+			f = bench_asprintf("./%s", name);
 		else
-			f = xasprintf("%.*s/%s", (int)(e - p), p, name);
+			f = bench_asprintf("%.*s/%s", (int)(e - p), p, name);
 		if (f != NULL && access(f, X_OK) == 0)
 			found = 1;
 		free(f);
@@ -624,7 +536,7 @@ main(int argc, char *argv[])
 		goto out;
 
 	if (in_path("curl")) {
-		url = xasprintf("https://127.0.0.1:%u/dm", port);
+		url = bench_asprintf("https://127.0.0.1:%u/dm", port);
 		if (url == NULL)
 			goto out;
 		av[0] = (char *)"curl";
