@@ -24,6 +24,7 @@
 
 #define AUTH_MAX_RETRIES	3	/* package 1 re-sent at most so often */
 #define NONCE_LEN		16
+#define CMDID_WIDEST		20	/* digits of the largest CmdID */
 
 enum cred_kind {
 	CRED_NONE,
@@ -604,6 +605,32 @@ msg_limit(const struct session *s, const struct engine_result *res)
 	return 0;
 }
 
+/*
+ * The limit for our queued commands in a message of at most limit bytes
+ * (0: none): when the message will end with the Alert 1222 that asks for
+ * the server's next message, room for it is kept, with the CmdID at its
+ * widest, so that the whole message stays within the server's MaxMsgSize.
+ */
+static size_t
+drain_limit(struct syncml_writer *w, size_t limit, int ask_next)
+{
+	struct syncml_writer_mark m;
+	struct syncml_alert_out al;
+	size_t before, room;
+
+	if (limit == 0 || !ask_next)
+		return limit;
+	memset(&al, 0, sizeof(al));
+	al.code = 1222;
+	syncml_writer_save(w, &m);
+	before = syncml_writer_size(w);
+	if (syncml_emit_alert(w, &al) == 0)
+		return limit;	/* the real emission reports it */
+	room = syncml_writer_size(w) - before + CMDID_WIDEST;
+	syncml_writer_restore(w, &m);
+	return room < limit ? limit - room : 1;
+}
+
 /* The server's Status for our SyncHdr (CmdRef 0), or NULL. */
 static const struct syncml_cmd *
 msg_hdr_status(const struct syncml_msg *m)
@@ -915,7 +942,8 @@ session_handle_http(struct session *s, const void *in, size_t len,
 		/* our Statuses/Results, within the server's MaxMsgSize;
 		 * what does not fit goes in the next message */
 		syncml_writer_save(w, &mark);
-		drained = outq_drain(s->q, w, msg_limit(s, &res),
+		drained = outq_drain(s->q, w, drain_limit(w, msg_limit(s, &res),
+		    !res.final && !res.next_requested),
 		    s->opts.large_objects);
 		if (drained < 0) {
 			*err = util_asprintf("cannot build the reply: %s",

@@ -111,3 +111,25 @@ end
 ok(done, "the package ended")
 ok(#parts >= 2, "the value went in chunks (" .. #parts .. ")")
 expect(table.concat(parts), "the chunks make up the value"):is(utf)
+
+scenario "the Alert 1222 asking for more fits within MaxMsgSize too"
+-- the server's package goes on (no Final): our reply is Statuses up to
+-- the limit plus the Alert 1222 for the server's next message, and all of
+-- it stays within MaxMsgSize, wherever the limit falls among the Statuses
+local b5 = {}
+for i = 1, 40 do
+  b5[#b5 + 1] = Replace(100 + i, "./Vendor/Test/Store/a", "v" .. i)
+end
+local over, closest = {}, 0
+for max = 1400, 1520, 4 do
+  local s5 = session { server_id = "srv", devid = "DEV" }
+  s5:send(table.concat(b5), { hdr = hdr_meta(max), final = false })
+  local r5 = s5:reply(1)
+  if #r5.xml > max then
+    over[#over + 1] = #r5.xml .. " > " .. max
+  end
+  closest = math.max(closest, #r5.xml - max)
+  expect(r5:count("//s:Alert[s:Data='1222']"), "the Alert 1222"):is(1)
+end
+expect(over, "replies over MaxMsgSize"):is({})
+ok(closest > -120, "the replies were filled up to the limit (" .. closest .. ")")
