@@ -294,7 +294,8 @@ l_sdk_loader(lua_State *L)
 	const struct sdk_module *m;
 
 	m = &luadm_sdk_modules[lua_tointeger(L, lua_upvalueindex(1))];
-	if (luaL_loadbufferx(L, m->text, m->len, m->chunkname, "t") != LUA_OK)
+	if (luaL_loadbufferx(L, m->text, m->len, m->chunkname,
+	    m->binary ? "b" : "t") != LUA_OK)
 		return lua_error(L);
 	lua_pushstring(L, m->name);
 	lua_call(L, 1, 1);

@@ -12,8 +12,10 @@
 struct sdk_module {
 	const char	*name;		/* module name, e.g. "dm.csp" */
 	const char	*chunkname;	/* "@lua/dm/csp.lua" for tracebacks */
-	const char	*text;		/* Lua source, NUL-terminated */
+	const char	*text;		/* Lua source or bytecode, with a NUL
+					   after it */
 	size_t		 len;		/* length of text without the NUL */
+	int		 binary;	/* text is bytecode (luac) */
 };
 
 /* Terminated by an entry whose name is NULL. */
